@@ -1,0 +1,111 @@
+# irsearch - full-text search for folders of policy reports.
+#
+#   make            build irindex, irsearch and the SQLite extension into build/
+#   make demo       install missing packages, build, index corpus/, run a query
+#   make check      install missing packages, run every test, also under ASan/UBSan
+#   make install    PREFIX=/usr/local DESTDIR=  (bin/, lib/irsearch/, share/man/)
+#   make clean
+.SUFFIXES:
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKGS = sqlite3 libmagic jansson inih yaml-0.1 libxxhash
+PKG_CONFIG ?= pkg-config
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wpointer-arith -Wformat=2
+ALL_CPPFLAGS = -Iinclude -DIRS_VERSION='"$(VERSION)"' -D_XOPEN_SOURCE=700 \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS)
+LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lstemmer -lm
+TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
+
+LIB_SRC = lib/error.c lib/utf8.c lib/doc.c lib/tokenize.c lib/store.c lib/config.c \
+	lib/walk.c lib/detect.c lib/extract.c lib/extract_text.c lib/query.c \
+	lib/search.c lib/printer.c
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+EXT_OBJ = $(BUILD)/ext/tokenize.o $(BUILD)/ext/error.o $(BUILD)/ext/extension.o
+TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+PROGS = $(BUILD)/irindex $(BUILD)/irsearch
+HEADERS = $(wildcard include/irsearch/*.h)
+
+all: $(PROGS) $(BUILD)/irsearch.so
+
+$(BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libirsearch.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(BUILD)/irindex: $(BUILD)/indexer/irindex.o $(BUILD)/libirsearch.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/indexer/irindex.o $(BUILD)/libirsearch.a $(LIBS)
+
+$(BUILD)/irsearch: $(BUILD)/searchd/irsearch.o $(BUILD)/libirsearch.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/searchd/irsearch.o $(BUILD)/libirsearch.a $(LIBS)
+
+# The loadable extension: the tokenizer compiled against sqlite3ext.h, so that
+# the sqlite3 shell (or any SQLite program) can read an index.
+$(BUILD)/ext/%.o: lib/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fPIC -DIRS_LOADABLE_EXTENSION -c -o $@ $<
+
+$(BUILD)/irsearch.so: $(EXT_OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -o $@ $(EXT_OBJ) -lstemmer
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libirsearch.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libirsearch.a $(LIBS) $(TEST_LIBS)
+
+tests: all $(TESTS)
+
+deps:
+	@scripts/install-deps
+
+check-deps:
+	@scripts/install-deps --check
+
+# Sanitizer build: the same sources and tests in their own build folder.
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+asan:
+	$(MAKE) BUILD=$(BUILD)/asan CC=clang CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" tests
+
+check: check-deps
+	$(MAKE) tests
+	tests/run $(BUILD)
+	$(MAKE) asan
+	tests/run $(BUILD)/asan
+
+demo: deps
+	$(MAKE) all
+	rm -f $(BUILD)/demo.db $(BUILD)/demo.db-wal $(BUILD)/demo.db-shm
+	$(BUILD)/irindex --db $(BUILD)/demo.db corpus
+	@echo
+	@echo '$$ irsearch "Astana Declaration"'
+	@$(BUILD)/irsearch --db $(BUILD)/demo.db -n 5 "Astana Declaration"
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/irsearch \
+		$(DESTDIR)$(PREFIX)/share/man/man1
+	cp $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	cp $(BUILD)/irsearch.so $(DESTDIR)$(PREFIX)/lib/irsearch/irsearch.so
+	cp man/irindex.1 man/irsearch.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/irindex $(DESTDIR)$(PREFIX)/bin/irsearch \
+		$(DESTDIR)$(PREFIX)/lib/irsearch/irsearch.so \
+		$(DESTDIR)$(PREFIX)/share/man/man1/irindex.1 \
+		$(DESTDIR)$(PREFIX)/share/man/man1/irsearch.1
+	-rmdir $(DESTDIR)$(PREFIX)/lib/irsearch
+
+format:
+	clang-format -i lib/*.c include/irsearch/*.h indexer/*.c searchd/*.c tests/unit/*.c
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all tests deps check-deps asan check demo install uninstall format clean

@@ -1,0 +1,45 @@
+/*
+ * limits.h - every limit irsearch enforces, in one place.
+ *
+ * Owns: the named constants for sizes, lengths and counts that untrusted
+ * input (files, queries, socket bytes) is checked against.  Values that a
+ * user may change are defaults; config.h reads the overrides.
+ */
+#ifndef IRSEARCH_LIMITS_H
+#define IRSEARCH_LIMITS_H
+
+/* Tokens longer than this (bytes) are indexed as they are, unstemmed. */
+#define IRS_TOKEN_STEM_MAX 64
+/* Entries in each tokenizer instance's stem cache (a power of two). */
+#define IRS_STEM_CACHE_SLOTS 8192
+/* Stemming languages one index may name. */
+#define IRS_MAX_LANGUAGES 8
+
+/* Bytes of a file's head read to detect its type. */
+#define IRS_DETECT_HEAD 4096
+/* Largest text file read (bytes); bigger files are skipped with a reason. */
+#define IRS_MAX_FILE_BYTES (256L * 1024 * 1024)
+/* Largest extracted text kept for one document (bytes); the rest is cut. */
+#define IRS_MAX_TEXT_BYTES (64L * 1024 * 1024)
+/* Longest title, author, or other metadata string kept (bytes). */
+#define IRS_MAX_META_BYTES 512
+/* Longest front-matter block parsed at the top of a Markdown file (bytes). */
+#define IRS_MAX_FRONT_MATTER 16384
+/* Deepest directory nesting walked below a root. */
+#define IRS_MAX_WALK_DEPTH 64
+
+/* Longest query accepted (bytes) and most terms in it. */
+#define IRS_MAX_QUERY_BYTES 4096
+#define IRS_MAX_QUERY_TERMS 64
+/* Hits one search may return, and the default. */
+#define IRS_MAX_LIMIT 1000
+#define IRS_DEFAULT_LIMIT 10
+/* Tokens of context in a snippet. */
+#define IRS_SNIPPET_TOKENS 30
+
+/* Documents written per transaction while indexing. */
+#define IRS_BATCH_DOCS 500
+/* Milliseconds a connection waits for the write lock before giving up. */
+#define IRS_BUSY_TIMEOUT_MS 5000
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * store.h - the index: one SQLite file holding documents and their FTS5 index.
+ *
+ * Owns: the schema (a documents table, an FTS5 table "fts" over title,
+ * author and body with the irsearch tokenizer, a meta table), its format
+ * marks (application_id, user_version), opening for reading or writing,
+ * and every statement that changes the index.  Writes happen inside
+ * store_begin/store_commit, so a reader never sees half a document.
+ * Does not own: how queries are written (query.h) or ranked (search.h).
+ */
+#ifndef IRSEARCH_STORE_H
+#define IRSEARCH_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "irsearch/doc.h"
+#include "irsearch/error.h"
+
+/* 'IRS1' in application_id marks an irsearch index; user_version its format. */
+#define IRS_APPLICATION_ID 0x49525331
+#define IRS_FORMAT_VERSION 1
+
+typedef struct store store_t;
+
+typedef enum store_mode {
+	STORE_READ,		/* the file must exist; nothing can be written */
+	STORE_WRITE		/* created (with its folder) when missing */
+} store_mode;
+
+/* What the index knows of a file, to tell whether it changed. */
+typedef struct store_stamp {
+	int64_t id;
+	int64_t size;
+	int64_t mtime_ns;
+	uint64_t hash;
+} store_stamp;
+
+/*
+ * Opens the index at path.  languages (e.g. "english russian") is used
+ * only when STORE_WRITE creates a new index; NULL means the default.  On
+ * failure *out is NULL and e says why: IRS_UNAVAILABLE when there is no
+ * index at path (or it was made by a newer irsearch), IRS_INTERNAL when the
+ * file is not one.  Caller closes with store_close.
+ */
+irs_code store_open(const char *path, store_mode mode, const char *languages,
+		    store_t **out, irs_error *e);
+
+/* Closes the store; accepts NULL.  An open transaction is rolled back. */
+void store_close(store_t *s);
+
+/* The connection, for read-only queries (search.c); owned by the store. */
+sqlite3 *store_db(store_t *s);
+
+irs_code store_begin(store_t *s, irs_error *e);
+irs_code store_commit(store_t *s, irs_error *e);
+void store_rollback(store_t *s);
+
+/* Fills *stamp for the document at path; IRS_NOT_FOUND when there is none. */
+irs_code store_find(store_t *s, const char *path, store_stamp *stamp, irs_error *e);
+
+/* Adds doc, or replaces the document with the same path; *id gets its id. */
+irs_code store_put(store_t *s, const irs_doc *doc, int64_t *id, irs_error *e);
+
+/* Records a new size and mtime for a document whose bytes did not change. */
+irs_code store_touch(store_t *s, int64_t id, int64_t size, int64_t mtime_ns, irs_error *e);
+
+/* Notes that the document with this id was seen on disk during this run. */
+irs_code store_mark_seen(store_t *s, int64_t id, irs_error *e);
+
+/*
+ * Removes the documents below directory root (an absolute path) that were
+ * not marked seen in this run; *removed gets how many.
+ */
+irs_code store_remove_unseen(store_t *s, const char *root, int64_t *removed, irs_error *e);
+
+/*
+ * Marks every document below folder dir as seen: a folder that could not be
+ * read this time keeps its documents rather than losing them.
+ */
+irs_code store_keep_subtree(store_t *s, const char *dir, irs_error *e);
+
+/* Number of documents in the index. */
+irs_code store_count(store_t *s, int64_t *count, irs_error *e);
+
+/* Reads or writes a meta value ("languages", "last_run", ...).  store_get_meta
+ * copies into buf, "" when unset. */
+irs_code store_set_meta(store_t *s, const char *key, const char *value, irs_error *e);
+irs_code store_get_meta(store_t *s, const char *key, char *buf, size_t cap, irs_error *e);
+
+#endif

@@ -1,0 +1,208 @@
+/* config.c - defaults, irsearch.conf and file locations (see config.h). */
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "irsearch/config.h"
+#include "irsearch/limits.h"
+#include "irsearch/tokenize.h"
+
+struct parse_state {
+	irs_config *c;
+	char first_error[256];
+};
+
+void
+config_init(irs_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->limit = IRS_DEFAULT_LIMIT;
+	c->weight_title = 10.0;
+	c->weight_author = 5.0;
+	c->weight_body = 1.0;
+	c->snippet_tokens = IRS_SNIPPET_TOKENS;
+}
+
+void
+config_free(irs_config *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nroots; i++)
+		free(c->roots[i]);
+	free(c->roots);
+	free(c->source);
+	free(c->db_path);
+	free(c->languages);
+	free(c->socket_path);
+	config_init(c);
+}
+
+static int
+set_string(char **field, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (copy == NULL)
+		return 0;
+	free(*field);
+	*field = copy;
+	return 1;
+}
+
+static int
+parse_int(const char *v, int lo, int hi, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi)
+		return 0;
+	*out = (int)n;
+	return 1;
+}
+
+static int
+parse_weight(const char *v, double *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || end == v || *end != '\0' || !(d >= 0.0 && d <= 1000.0))
+		return 0;
+	*out = d;
+	return 1;
+}
+
+static int
+add_root(irs_config *c, const char *value)
+{
+	char **roots = realloc(c->roots, sizeof(*roots) * (size_t)(c->nroots + 1));
+
+	if (roots == NULL)
+		return 0;
+	c->roots = roots;
+	if ((roots[c->nroots] = strdup(value)) == NULL)
+		return 0;
+	c->nroots++;
+	return 1;
+}
+
+/* inih calls this for every name = value; returning 0 marks the line as bad. */
+static int
+on_setting(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *ps = user;
+	irs_config *c = ps->c;
+	int ok = -1;		/* -1: unknown key */
+
+	if (strcmp(section, "index") == 0) {
+		if (strcmp(name, "db") == 0)
+			ok = set_string(&c->db_path, value);
+		else if (strcmp(name, "roots") == 0)
+			ok = value[0] == '\0' || add_root(c, value);
+		else if (strcmp(name, "languages") == 0)
+			ok = tokenize_check_languages(value, NULL) == IRS_OK &&
+			     set_string(&c->languages, value);
+	} else if (strcmp(section, "search") == 0) {
+		if (strcmp(name, "limit") == 0)
+			ok = parse_int(value, 1, IRS_MAX_LIMIT, &c->limit);
+		else if (strcmp(name, "title_weight") == 0)
+			ok = parse_weight(value, &c->weight_title);
+		else if (strcmp(name, "author_weight") == 0)
+			ok = parse_weight(value, &c->weight_author);
+		else if (strcmp(name, "body_weight") == 0)
+			ok = parse_weight(value, &c->weight_body);
+		else if (strcmp(name, "snippet_tokens") == 0)
+			ok = parse_int(value, 1, 64, &c->snippet_tokens);
+	} else if (strcmp(section, "searchd") == 0) {
+		if (strcmp(name, "socket") == 0)
+			ok = set_string(&c->socket_path, value);
+	}
+	if (ok == 1)
+		return 1;
+	if (ps->first_error[0] == '\0')
+		snprintf(ps->first_error, sizeof(ps->first_error),
+			 ok == -1 ? "unknown setting '%s' in [%s]" : "bad value '%s' for %s in [%s]",
+			 ok == -1 ? name : value, ok == -1 ? section : name, section);
+	return 0;
+}
+
+static char *
+default_config_path(void)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char buf[PATH_MAX];
+	struct stat st;
+
+	if (xdg != NULL && xdg[0] == '/')
+		snprintf(buf, sizeof(buf), "%s/irsearch/irsearch.conf", xdg);
+	else if (home != NULL && home[0] == '/')
+		snprintf(buf, sizeof(buf), "%s/.config/irsearch/irsearch.conf", home);
+	else
+		buf[0] = '\0';
+	if (buf[0] != '\0' && stat(buf, &st) == 0)
+		return strdup(buf);
+	if (stat("/etc/irsearch.conf", &st) == 0)
+		return strdup("/etc/irsearch.conf");
+	return NULL;
+}
+
+irs_code
+config_load(irs_config *c, const char *path, irs_error *e)
+{
+	struct parse_state ps = { c, "" };
+	int line;
+
+	free(c->source);
+	c->source = path != NULL ? strdup(path) : default_config_path();
+	if (c->source == NULL)
+		return IRS_OK;
+	line = ini_parse(c->source, on_setting, &ps);
+	if (line == -1)
+		return irs_fail(e, IRS_BAD_REQUEST, "%s: cannot read config: %s", c->source, strerror(errno));
+	if (line == -2)
+		return irs_fail(e, IRS_INTERNAL, "%s: out of memory reading config", c->source);
+	if (line > 0)
+		return irs_fail(e, IRS_BAD_REQUEST, "%s:%d: %s", c->source, line,
+				ps.first_error[0] != '\0' ? ps.first_error : "not a name = value line");
+	return IRS_OK;
+}
+
+char *
+config_db_path(const irs_config *c, const char *flag, irs_error *e)
+{
+	const char *env = getenv("IRSEARCH_DB"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char buf[PATH_MAX];
+	char *out;
+
+	if (flag != NULL && flag[0] != '\0')
+		out = strdup(flag);
+	else if (env != NULL && env[0] != '\0')
+		out = strdup(env);
+	else if (c->db_path != NULL)
+		out = strdup(c->db_path);
+	else if (xdg != NULL && xdg[0] == '/') {
+		snprintf(buf, sizeof(buf), "%s/irsearch/index.db", xdg);
+		out = strdup(buf);
+	} else if (home != NULL && home[0] == '/') {
+		snprintf(buf, sizeof(buf), "%s/.local/share/irsearch/index.db", home);
+		out = strdup(buf);
+	} else {
+		irs_fail(e, IRS_BAD_REQUEST, "no --db given and neither XDG_DATA_HOME nor HOME is set");
+		return NULL;
+	}
+	if (out == NULL)
+		irs_fail(e, IRS_INTERNAL, "out of memory");
+	return out;
+}

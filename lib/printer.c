@@ -1,0 +1,141 @@
+/* printer.c - search results as text or JSON (see printer.h). */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irsearch/printer.h"
+#include "irsearch/utf8.h"
+
+#define BOLD "\033[1m"
+#define PLAIN "\033[0m"
+
+/* Adds key: s (when not NULL); file names need not be UTF-8, JSON must be. */
+static int
+set_string(json_t *o, const char *key, const char *s)
+{
+	json_t *v;
+
+	if (s == NULL)
+		return 0;
+	v = json_string(s);
+	if (v == NULL) {
+		char *fixed = utf8_repair(s, strlen(s), NULL);
+
+		if (fixed == NULL)
+			return -1;
+		v = json_string(fixed);
+		free(fixed);
+	}
+	return json_object_set_new(o, key, v);
+}
+
+static json_t *
+hit_object(const search_hit *h)
+{
+	json_t *o = json_object();
+	int rc;
+
+	if (o == NULL)
+		return NULL;
+	rc = json_object_set_new(o, "id", json_integer(h->id));
+	rc |= set_string(o, "path", h->path);
+	rc |= set_string(o, "title", h->title);
+	rc |= set_string(o, "author", h->author);
+	rc |= set_string(o, "date", h->date);
+	if (h->date != NULL)
+		rc |= set_string(o, "date_source", h->date_from_mtime ? "mtime" : "document");
+	rc |= set_string(o, "type", h->type);
+	rc |= set_string(o, "lang", h->lang);
+	if (h->pages > 0)
+		rc |= json_object_set_new(o, "pages", json_integer(h->pages));
+	rc |= json_object_set_new(o, "score", json_real(h->score));
+	rc |= set_string(o, "snippet", h->snippet != NULL ? h->snippet : "");
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static char *
+dump_line(json_t *o)
+{
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
+
+	json_decref(o);
+	return s;
+}
+
+char *
+printer_json_result(const search_result *r)
+{
+	json_t *o = json_object(), *hits = json_array();
+	int i, rc;
+
+	if (o == NULL || hits == NULL) {
+		json_decref(o);
+		json_decref(hits);
+		return NULL;
+	}
+	rc = json_object_set_new(o, "ok", json_true());
+	rc |= json_object_set_new(o, "total", json_integer(r->total));
+	rc |= json_object_set_new(o, "took_ms", json_real(r->took_ms));
+	for (i = 0; i < r->nhits && rc == 0; i++) {
+		json_t *h = hit_object(&r->hits[i]);
+
+		rc = h != NULL ? json_array_append_new(hits, h) : -1;
+	}
+	rc |= json_object_set_new(o, "hits", hits);
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return dump_line(o);
+}
+
+char *
+printer_json_error(irs_code code, const char *message)
+{
+	json_t *o = json_object(), *err = json_object();
+	int rc;
+
+	if (o == NULL || err == NULL) {
+		json_decref(o);
+		json_decref(err);
+		return NULL;
+	}
+	rc = set_string(err, "code", irs_code_name(code));
+	rc |= set_string(err, "message", message);
+	rc |= json_object_set_new(o, "ok", json_false());
+	rc |= json_object_set_new(o, "error", err);
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return dump_line(o);
+}
+
+void
+printer_text_result(FILE *out, const search_result *r, int offset, int bold)
+{
+	int i;
+
+	for (i = 0; i < r->nhits; i++) {
+		const search_hit *h = &r->hits[i];
+
+		fprintf(out, "%s%2d. %s%s\n", bold ? BOLD : "", offset + i + 1,
+			h->title != NULL ? h->title : "(untitled)", bold ? PLAIN : "");
+		fputs("    ", out);
+		if (h->date != NULL && !h->date_from_mtime)
+			fprintf(out, "%s \xc2\xb7 ", h->date);
+		if (h->author != NULL)
+			fprintf(out, "%s \xc2\xb7 ", h->author);
+		fprintf(out, "%s\n", h->path);
+		if (h->snippet != NULL && h->snippet[0] != '\0')
+			fprintf(out, "    %s\n", h->snippet);
+		fputc('\n', out);
+	}
+	if (r->total > offset + r->nhits)
+		fprintf(out, "%d-%d of %lld matches; --offset %d for more\n", offset + 1,
+			offset + r->nhits, (long long)r->total, offset + r->nhits);
+}

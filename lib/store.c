@@ -1,0 +1,591 @@
+/*
+ * store.c - the index file (see store.h).
+ *
+ * The FTS5 table keeps its own copy of the text (a normal, not an external
+ * content table): deleting a row then needs no old values, and the index can
+ * never drift from the text it was built from, the failure that external
+ * content tables are known for.  documents.id is the FTS5 rowid.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "irsearch/limits.h"
+#include "irsearch/store.h"
+#include "irsearch/tokenize.h"
+
+enum stmt_id {
+	ST_FIND,
+	ST_INSERT_DOC,
+	ST_UPDATE_DOC,
+	ST_DELETE_FTS,
+	ST_INSERT_FTS,
+	ST_MARK_SEEN,
+	ST_TOUCH,
+	ST_COUNT,
+	ST_SET_META,
+	ST_GET_META,
+	ST_COUNT_STMTS
+};
+
+static const char *const stmt_sql[ST_COUNT_STMTS] = {
+	[ST_FIND] = "SELECT id, size, mtime, hash FROM documents WHERE path = ?1",
+	[ST_INSERT_DOC] =
+	    "INSERT INTO documents(path, size, mtime, hash, type, title, author, date,"
+	    " date_from_mtime, language, pages, indexed_at)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, strftime('%s','now'))",
+	[ST_UPDATE_DOC] =
+	    "UPDATE documents SET size = ?2, mtime = ?3, hash = ?4, type = ?5, title = ?6,"
+	    " author = ?7, date = ?8, date_from_mtime = ?9, language = ?10, pages = ?11,"
+	    " indexed_at = strftime('%s','now') WHERE id = ?12",
+	[ST_DELETE_FTS] = "DELETE FROM fts WHERE rowid = ?1",
+	[ST_INSERT_FTS] = "INSERT INTO fts(rowid, title, author, body) VALUES(?1, ?2, ?3, ?4)",
+	[ST_MARK_SEEN] = "INSERT OR IGNORE INTO temp.seen(id) VALUES(?1)",
+	[ST_TOUCH] = "UPDATE documents SET size = ?2, mtime = ?3 WHERE id = ?1",
+	[ST_COUNT] = "SELECT count(*) FROM documents",
+	[ST_SET_META] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
+	[ST_GET_META] = "SELECT value FROM meta WHERE key = ?1",
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	store_mode mode;
+	int has_seen_table;
+	sqlite3_stmt *stmts[ST_COUNT_STMTS];
+};
+
+static irs_code
+sql_fail(store_t *s, irs_error *e, const char *doing)
+{
+	int rc = sqlite3_extended_errcode(s->db);
+
+	if ((rc & 0xff) == SQLITE_FULL)
+		return irs_fail(e, IRS_INTERNAL, "%s: disk full while %s", s->path, doing);
+	if ((rc & 0xff) == SQLITE_READONLY)
+		return irs_fail(e, IRS_INTERNAL, "%s: index is read-only (%s)", s->path, doing);
+	if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
+		return irs_fail(e, IRS_INTERNAL,
+				"%s: index is damaged (%s), rebuild with irindex --full", s->path,
+				sqlite3_errmsg(s->db));
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return irs_fail(e, IRS_UNAVAILABLE, "%s: index is locked by another writer", s->path);
+	return irs_fail(e, IRS_INTERNAL, "%s: %s: %s", s->path, doing, sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *
+stmt(store_t *s, enum stmt_id id)
+{
+	if (s->stmts[id] == NULL &&
+	    sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+			       &s->stmts[id], NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_reset(s->stmts[id]);
+	sqlite3_clear_bindings(s->stmts[id]);
+	return s->stmts[id];
+}
+
+static irs_code
+exec(store_t *s, const char *sql, irs_error *e, const char *doing)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return sql_fail(s, e, doing);
+	return IRS_OK;
+}
+
+static int64_t
+pragma_int(store_t *s, const char *sql, int *rc)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = 0;
+
+	*rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (*rc == SQLITE_OK) {
+		*rc = sqlite3_step(st);
+		if (*rc == SQLITE_ROW) {
+			v = sqlite3_column_int64(st, 0);
+			*rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* mkdir -p for the folder that will hold the index, private to its user. */
+static irs_code
+make_parent_dirs(const char *path, irs_error *e)
+{
+	char buf[4096];
+	char *p;
+
+	if (strlen(path) >= sizeof(buf))
+		return irs_fail(e, IRS_BAD_REQUEST, "%s: path too long", path);
+	strcpy(buf, path);
+	p = strrchr(buf, '/');
+	if (p == NULL || p == buf)
+		return IRS_OK;
+	*p = '\0';
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return irs_fail(e, IRS_INTERNAL, "%s: cannot create folder: %s", buf, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return irs_fail(e, IRS_INTERNAL, "%s: cannot create folder: %s", buf, strerror(errno));
+	return IRS_OK;
+}
+
+static irs_code
+create_schema(store_t *s, const char *languages, irs_error *e)
+{
+	char *sql;
+	char langs[256];
+	size_t i, n = 0;
+	irs_code rc;
+
+	/* The tokenizer takes its languages as separate words. */
+	for (i = 0; languages[i] != '\0' && n + 1 < sizeof(langs); i++)
+		langs[n++] = languages[i] == ',' || languages[i] == '\t' ? ' ' : languages[i];
+	langs[n] = '\0';
+	sql = sqlite3_mprintf(
+		 "BEGIN;"
+		 "CREATE TABLE documents("
+		 " id INTEGER PRIMARY KEY,"
+		 " path TEXT NOT NULL UNIQUE,"
+		 " size INTEGER NOT NULL,"
+		 " mtime INTEGER NOT NULL,"		/* nanoseconds since the epoch */
+		 " hash INTEGER NOT NULL,"		/* XXH3-64 of the bytes, as a signed integer */
+		 " type TEXT NOT NULL,"
+		 " title TEXT, author TEXT, date TEXT,"
+		 " date_from_mtime INTEGER NOT NULL DEFAULT 0,"
+		 " language TEXT, pages INTEGER,"
+		 " indexed_at INTEGER NOT NULL);"
+		 "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+		 "CREATE VIRTUAL TABLE fts USING fts5(title, author, body, tokenize='%s %s');"
+		 "INSERT INTO meta VALUES('languages', %Q);"
+		 "INSERT INTO meta VALUES('created', strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now'));"
+		 "PRAGMA application_id = %d;"
+		 "PRAGMA user_version = %d;"
+		 "COMMIT;",
+		 IRS_TOKENIZER_NAME, langs, langs, IRS_APPLICATION_ID, IRS_FORMAT_VERSION);
+	if (sql == NULL)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	rc = exec(s, sql, e, "creating the index");
+	sqlite3_free(sql);
+	if (rc != IRS_OK)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Checks the marks of an existing index, or makes a new one when writing. */
+static irs_code
+check_format(store_t *s, const char *languages, irs_error *e)
+{
+	int64_t app, version, tables;
+	int rc;
+
+	app = pragma_int(s, "PRAGMA application_id", &rc);
+	if (rc != SQLITE_OK)
+		return sql_fail(s, e, "reading the index");
+	version = pragma_int(s, "PRAGMA user_version", &rc);
+	tables = pragma_int(s, "SELECT count(*) FROM sqlite_master", &rc);
+	if (rc != SQLITE_OK)
+		return sql_fail(s, e, "reading the index");
+	if (app == 0 && tables == 0) {
+		if (s->mode == STORE_READ)
+			return irs_fail(e, IRS_UNAVAILABLE, "%s: no index here yet; build one with irindex", s->path);
+		if (tokenize_check_languages(languages, e) != IRS_OK)
+			return irs_fail(e, IRS_BAD_REQUEST, "%s: cannot create index: %s", s->path, e->msg);
+		return create_schema(s, languages, e);
+	}
+	if (app != IRS_APPLICATION_ID)
+		return irs_fail(e, IRS_INTERNAL, "%s: not an irsearch index (an SQLite database of another program)", s->path);
+	if (version > IRS_FORMAT_VERSION)
+		return irs_fail(e, IRS_UNAVAILABLE,
+				"%s: index format %lld is newer than this irsearch understands (%d); upgrade irsearch",
+				s->path, (long long)version, IRS_FORMAT_VERSION);
+	if (version < IRS_FORMAT_VERSION)
+		return irs_fail(e, IRS_UNAVAILABLE,
+				"%s: index format %lld is older than %d; rebuild it with irindex --full",
+				s->path, (long long)version, IRS_FORMAT_VERSION);
+	return IRS_OK;
+}
+
+static irs_code
+set_write_pragmas(store_t *s, irs_error *e)
+{
+	sqlite3_stmt *st = NULL;
+	int wal = 0;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		wal = strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+	sqlite3_finalize(st);
+	if (!wal)
+		return sql_fail(s, e, "switching the index to WAL mode");
+	/* NORMAL is durable across application crashes in WAL mode, and a
+	 * power loss can only roll back to an earlier commit, never corrupt. */
+	return exec(s, "PRAGMA synchronous = NORMAL", e, "setting up the index");
+}
+
+irs_code
+store_open(const char *path, store_mode mode, const char *languages, store_t **out, irs_error *e)
+{
+	struct stat st;
+	store_t *s;
+	int flags;
+	irs_code rc;
+
+	*out = NULL;
+	if (languages == NULL)
+		languages = IRS_DEFAULT_LANGUAGES;
+	if (mode == STORE_READ && stat(path, &st) != 0)
+		return irs_fail(e, errno == ENOENT ? IRS_UNAVAILABLE : IRS_INTERNAL,
+				"%s: %s", path,
+				errno == ENOENT ? "no index here yet; build one with irindex" : strerror(errno));
+	if (mode == STORE_WRITE && (rc = make_parent_dirs(path, e)) != IRS_OK)
+		return rc;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		free(s);
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	}
+	s->mode = mode;
+	flags = mode == STORE_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = sql_fail(s, e, "opening the index");
+		store_close(s);
+		return rc;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, IRS_BUSY_TIMEOUT_MS);
+	rc = tokenize_register(s->db, e);
+	if (rc == IRS_OK && mode == STORE_WRITE)
+		rc = set_write_pragmas(s, e);
+	if (rc == IRS_OK)
+		rc = check_format(s, languages, e);
+	if (rc != IRS_OK) {
+		store_close(s);
+		return rc;
+	}
+	*out = s;
+	return IRS_OK;
+}
+
+void
+store_close(store_t *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_COUNT_STMTS; i++)
+		sqlite3_finalize(s->stmts[i]);
+	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+sqlite3 *
+store_db(store_t *s)
+{
+	return s->db;
+}
+
+irs_code
+store_begin(store_t *s, irs_error *e)
+{
+	return exec(s, "BEGIN IMMEDIATE", e, "starting a transaction");
+}
+
+irs_code
+store_commit(store_t *s, irs_error *e)
+{
+	irs_code rc = exec(s, "COMMIT", e, "committing");
+
+	if (rc != IRS_OK)
+		store_rollback(s);
+	return rc;
+}
+
+void
+store_rollback(store_t *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+irs_code
+store_find(store_t *s, const char *path, store_stamp *stamp, irs_error *e)
+{
+	sqlite3_stmt *st = stmt(s, ST_FIND);
+	int rc;
+
+	if (st == NULL)
+		return sql_fail(s, e, "looking up a document");
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		stamp->id = sqlite3_column_int64(st, 0);
+		stamp->size = sqlite3_column_int64(st, 1);
+		stamp->mtime_ns = sqlite3_column_int64(st, 2);
+		stamp->hash = (uint64_t)sqlite3_column_int64(st, 3);
+		sqlite3_reset(st);
+		return IRS_OK;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return IRS_NOT_FOUND;
+	return sql_fail(s, e, "looking up a document");
+}
+
+static void
+bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL || v[0] == '\0')
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+bind_doc(sqlite3_stmt *st, const irs_doc *doc)
+{
+	sqlite3_bind_int64(st, 2, doc->size);
+	sqlite3_bind_int64(st, 3, doc->mtime_ns);
+	sqlite3_bind_int64(st, 4, (int64_t)doc->hash);
+	sqlite3_bind_text(st, 5, doc->type, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 6, doc->title);
+	bind_text_or_null(st, 7, doc->author);
+	bind_text_or_null(st, 8, doc->date);
+	sqlite3_bind_int(st, 9, doc->date_from_mtime);
+	bind_text_or_null(st, 10, doc->lang);
+	if (doc->pages > 0)
+		sqlite3_bind_int(st, 11, doc->pages);
+}
+
+/* Writes the documents row and the FTS5 row; the caller's savepoint makes them one. */
+static irs_code
+put_rows(store_t *s, const irs_doc *doc, int64_t *id, irs_error *e)
+{
+	store_stamp old;
+	sqlite3_stmt *st;
+	irs_code found = store_find(s, doc->path, &old, e);
+
+	if (found == IRS_OK) {
+		if ((st = stmt(s, ST_UPDATE_DOC)) == NULL)
+			return sql_fail(s, e, "updating a document");
+		bind_doc(st, doc);
+		sqlite3_bind_int64(st, 12, old.id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return sql_fail(s, e, "updating a document");
+		if ((st = stmt(s, ST_DELETE_FTS)) == NULL)
+			return sql_fail(s, e, "updating a document");
+		sqlite3_bind_int64(st, 1, old.id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return sql_fail(s, e, "updating a document");
+		*id = old.id;
+	} else if (found == IRS_NOT_FOUND) {
+		if ((st = stmt(s, ST_INSERT_DOC)) == NULL)
+			return sql_fail(s, e, "adding a document");
+		sqlite3_bind_text(st, 1, doc->path, -1, SQLITE_STATIC);
+		bind_doc(st, doc);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return sql_fail(s, e, "adding a document");
+		*id = sqlite3_last_insert_rowid(s->db);
+	} else {
+		return found;
+	}
+	if ((st = stmt(s, ST_INSERT_FTS)) == NULL)
+		return sql_fail(s, e, "indexing a document");
+	sqlite3_bind_int64(st, 1, *id);
+	bind_text_or_null(st, 2, doc->title);
+	bind_text_or_null(st, 3, doc->author);
+	sqlite3_bind_text64(st, 4, doc->body != NULL ? doc->body : "", doc->body_len,
+			    SQLITE_STATIC, SQLITE_UTF8);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return sql_fail(s, e, "indexing a document");
+	return IRS_OK;
+}
+
+irs_code
+store_put(store_t *s, const irs_doc *doc, int64_t *id, irs_error *e)
+{
+	irs_code rc = exec(s, "SAVEPOINT put", e, "adding a document");
+
+	if (rc != IRS_OK)
+		return rc;
+	rc = put_rows(s, doc, id, e);
+	if (rc != IRS_OK)
+		sqlite3_exec(s->db, "ROLLBACK TO put", NULL, NULL, NULL);
+	sqlite3_exec(s->db, "RELEASE put", NULL, NULL, NULL);
+	return rc;
+}
+
+irs_code
+store_touch(store_t *s, int64_t id, int64_t size, int64_t mtime_ns, irs_error *e)
+{
+	sqlite3_stmt *st = stmt(s, ST_TOUCH);
+
+	if (st == NULL)
+		return sql_fail(s, e, "updating a document");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, size);
+	sqlite3_bind_int64(st, 3, mtime_ns);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return sql_fail(s, e, "updating a document");
+	return IRS_OK;
+}
+
+irs_code
+store_mark_seen(store_t *s, int64_t id, irs_error *e)
+{
+	sqlite3_stmt *st;
+
+	if (!s->has_seen_table) {
+		irs_code rc = exec(s, "CREATE TEMP TABLE IF NOT EXISTS seen(id INTEGER PRIMARY KEY)",
+				   e, "tracking files");
+
+		if (rc != IRS_OK)
+			return rc;
+		s->has_seen_table = 1;
+	}
+	if ((st = stmt(s, ST_MARK_SEEN)) == NULL)
+		return sql_fail(s, e, "tracking files");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return sql_fail(s, e, "tracking files");
+	return IRS_OK;
+}
+
+/* The bounds of the paths below folder root: "root/" < path < "root0" ('0' follows '/'). */
+static int
+subtree_bounds(const char *root, char **lo, char **hi)
+{
+	size_t n = strlen(root);
+
+	while (n > 0 && root[n - 1] == '/')
+		n--;
+	*lo = malloc(n + 2);
+	*hi = malloc(n + 2);
+	if (*lo == NULL || *hi == NULL) {
+		free(*lo);
+		free(*hi);
+		return -1;
+	}
+	memcpy(*lo, root, n);
+	memcpy(*hi, root, n);
+	(*lo)[n] = '/', (*hi)[n] = '0';
+	(*lo)[n + 1] = (*hi)[n + 1] = '\0';
+	return 0;
+}
+
+/* Runs each of sql[] with ?1, ?2 bound to the bounds of root; *changes gets the last one's count. */
+static irs_code
+run_on_subtree(store_t *s, const char *root, const char *const *sql, int nsql, int64_t *changes,
+	       irs_error *e, const char *doing)
+{
+	char *lo, *hi;
+	irs_code rc = IRS_OK;
+	int i;
+
+	if (!s->has_seen_table && (rc = store_mark_seen(s, 0, e)) != IRS_OK)
+		return rc;
+	if (subtree_bounds(root, &lo, &hi) != 0)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	for (i = 0; i < nsql && rc == IRS_OK; i++) {
+		sqlite3_stmt *st = NULL;
+
+		if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK) {
+			rc = sql_fail(s, e, doing);
+			break;
+		}
+		sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = sql_fail(s, e, doing);
+		else if (changes != NULL)
+			*changes = sqlite3_changes(s->db);
+		sqlite3_finalize(st);
+	}
+	free(lo);
+	free(hi);
+	return rc;
+}
+
+irs_code
+store_remove_unseen(store_t *s, const char *root, int64_t *removed, irs_error *e)
+{
+	static const char *const sql[] = {
+		"DELETE FROM fts WHERE rowid IN (SELECT id FROM documents"
+		" WHERE path > ?1 AND path < ?2 AND id NOT IN (SELECT id FROM temp.seen))",
+		"DELETE FROM documents"
+		" WHERE path > ?1 AND path < ?2 AND id NOT IN (SELECT id FROM temp.seen)",
+	};
+
+	*removed = 0;
+	return run_on_subtree(s, root, sql, 2, removed, e, "removing deleted files");
+}
+
+irs_code
+store_keep_subtree(store_t *s, const char *dir, irs_error *e)
+{
+	static const char *const sql[] = {
+		"INSERT OR IGNORE INTO temp.seen(id)"
+		" SELECT id FROM documents WHERE path > ?1 AND path < ?2",
+	};
+
+	return run_on_subtree(s, dir, sql, 1, NULL, e, "keeping an unreadable folder's documents");
+}
+
+irs_code
+store_count(store_t *s, int64_t *count, irs_error *e)
+{
+	sqlite3_stmt *st = stmt(s, ST_COUNT);
+
+	if (st == NULL || sqlite3_step(st) != SQLITE_ROW)
+		return sql_fail(s, e, "counting documents");
+	*count = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return IRS_OK;
+}
+
+irs_code
+store_set_meta(store_t *s, const char *key, const char *value, irs_error *e)
+{
+	sqlite3_stmt *st = stmt(s, ST_SET_META);
+
+	if (st == NULL)
+		return sql_fail(s, e, "writing index metadata");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return sql_fail(s, e, "writing index metadata");
+	return IRS_OK;
+}
+
+irs_code
+store_get_meta(store_t *s, const char *key, char *buf, size_t cap, irs_error *e)
+{
+	sqlite3_stmt *st = stmt(s, ST_GET_META);
+	int rc;
+
+	if (st == NULL)
+		return sql_fail(s, e, "reading index metadata");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	buf[0] = '\0';
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+		snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sql_fail(s, e, "reading index metadata");
+	return IRS_OK;
+}

@@ -1,0 +1,481 @@
+/*
+ * tokenize.c - the "irsearch" FTS5 tokenizer (see tokenize.h).
+ *
+ * It wraps two instances of FTS5's own unicode61 tokenizer: the parent
+ * splits text into lower-cased words with their diacritics kept, so that
+ * Snowball sees "işbirliği" rather than "isbirligi"; the folder then strips
+ * diacritics from each word and its stem.  Both results are cached per
+ * tokenizer instance, because most tokens of a corpus repeat and stemming
+ * is the expensive step.
+ *
+ * Thread safety: FTS5 creates one tokenizer instance per table and
+ * connection, and a connection is used by one thread at a time.  Each
+ * instance owns its stemmers (libstemmer's are stateful, and the buffer
+ * sb_stemmer_stem returns is overwritten by the next call) and its cache;
+ * nothing is shared between instances.
+ *
+ * The file is compiled twice: into libirsearch, linked against SQLite, and
+ * into the loadable extension, where IRS_LOADABLE_EXTENSION routes every
+ * sqlite3_* call through the API table SQLite hands the extension.
+ */
+#ifdef IRS_LOADABLE_EXTENSION
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT3
+#else
+#include <sqlite3.h>
+#endif
+
+#include <libstemmer.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irsearch/limits.h"
+#include "irsearch/tokenize.h"
+
+/* Room for a folded word or a marked stem of a token of IRS_TOKEN_STEM_MAX bytes. */
+#define FOLD_MAX (2 * IRS_TOKEN_STEM_MAX + 8)
+
+enum script {
+	SCRIPT_NONE = 0,
+	SCRIPT_LATIN = 1 << 0,
+	SCRIPT_CYRILLIC = 1 << 1,
+	SCRIPT_GREEK = 1 << 2,
+	SCRIPT_ARABIC = 1 << 3,
+	SCRIPT_ARMENIAN = 1 << 4,
+	SCRIPT_DEVANAGARI = 1 << 5,
+	SCRIPT_TAMIL = 1 << 6,
+	SCRIPT_HEBREW = 1 << 7
+};
+
+/* Languages not written in Latin script; every other Snowball language is. */
+static const struct {
+	const char *name;
+	unsigned scripts;
+} nonlatin_languages[] = {
+	{ "arabic", SCRIPT_ARABIC },
+	{ "armenian", SCRIPT_ARMENIAN },
+	{ "greek", SCRIPT_GREEK },
+	{ "hindi", SCRIPT_DEVANAGARI },
+	{ "nepali", SCRIPT_DEVANAGARI },
+	{ "russian", SCRIPT_CYRILLIC },
+	{ "serbian", SCRIPT_CYRILLIC | SCRIPT_LATIN },
+	{ "tamil", SCRIPT_TAMIL },
+	{ "yiddish", SCRIPT_HEBREW },
+};
+
+struct stemmer {
+	struct sb_stemmer *sb;
+	unsigned scripts;
+};
+
+/* One cached word: its folded form, and its folded stem behind IRS_STEM_MARK. */
+struct stem_entry {
+	uint8_t nkey;		/* 0: empty slot */
+	uint8_t nsurf;
+	uint8_t nstem;		/* includes the mark byte */
+	uint8_t stem_differs;	/* stem (unmarked) != surface */
+	char key[IRS_TOKEN_STEM_MAX];
+	char surf[FOLD_MAX];
+	char stem[FOLD_MAX];
+};
+
+typedef struct irs_tokenizer {
+	fts5_tokenizer unicode61;	/* the parent's methods */
+	Fts5Tokenizer *splitter;	/* unicode61, diacritics kept */
+	Fts5Tokenizer *folder;		/* unicode61, diacritics removed */
+	struct stemmer stemmers[IRS_MAX_LANGUAGES];
+	int nstemmers;
+	int stem_only;
+	struct stem_entry *cache;	/* IRS_STEM_CACHE_SLOTS entries, made on first use */
+} irs_tokenizer;
+
+/* State of one xTokenize call. */
+struct tokenize_call {
+	irs_tokenizer *tok;
+	void *ctx;
+	int (*emit)(void *, int, const char *, int, int, int);
+	enum { EMIT_INDEX, EMIT_STEMMED_QUERY, EMIT_SURFACE_QUERY } how;
+};
+
+static unsigned
+language_scripts(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(nonlatin_languages) / sizeof(nonlatin_languages[0]); i++)
+		if (strcmp(nonlatin_languages[i].name, name) == 0)
+			return nonlatin_languages[i].scripts;
+	return SCRIPT_LATIN;
+}
+
+static int
+is_snowball_language(const char *name)
+{
+	const char **list;
+
+	for (list = sb_stemmer_list(); *list != NULL; list++)
+		if (strcmp(*list, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The script of the first letter of a UTF-8 token; SCRIPT_NONE for digits only. */
+static unsigned
+token_script(const unsigned char *s, int n)
+{
+	int i = 0;
+
+	while (i < n) {
+		unsigned c = s[i];
+		int len = 1;
+
+		if (c >= 0xc0 && c < 0xe0 && i + 1 < n) {
+			c = ((c & 0x1f) << 6) | (s[i + 1] & 0x3f);
+			len = 2;
+		} else if (c >= 0xe0 && c < 0xf0 && i + 2 < n) {
+			c = ((c & 0x0f) << 12) | ((s[i + 1] & 0x3f) << 6) | (s[i + 2] & 0x3f);
+			len = 3;
+		} else if (c >= 0xf0) {
+			return SCRIPT_NONE;
+		}
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= 0xc0 && c <= 0x24f) || (c >= 0x1e00 && c <= 0x1eff))
+			return SCRIPT_LATIN;
+		if (c >= 0x400 && c <= 0x52f)
+			return SCRIPT_CYRILLIC;
+		if (c >= 0x370 && c <= 0x3ff)
+			return SCRIPT_GREEK;
+		if (c >= 0x530 && c <= 0x58f)
+			return SCRIPT_ARMENIAN;
+		if (c >= 0x590 && c <= 0x5ff)
+			return SCRIPT_HEBREW;
+		if (c >= 0x600 && c <= 0x6ff)
+			return SCRIPT_ARABIC;
+		if (c >= 0x900 && c <= 0x97f)
+			return SCRIPT_DEVANAGARI;
+		if (c >= 0xb80 && c <= 0xbff)
+			return SCRIPT_TAMIL;
+		if (c >= 0x80)
+			return SCRIPT_NONE;
+		i += len;
+	}
+	return SCRIPT_NONE;
+}
+
+struct fold_buffer {
+	char *out;
+	int cap;
+	int n;
+};
+
+static int
+on_folded(void *p, int tflags, const char *t, int nt, int start, int end)
+{
+	struct fold_buffer *b = p;
+
+	(void)tflags, (void)start, (void)end;
+	if (b->n + nt > b->cap)
+		return SQLITE_TOOBIG;
+	memcpy(b->out + b->n, t, (size_t)nt);
+	b->n += nt;
+	return SQLITE_OK;
+}
+
+/* Folds diacritics out of one word; returns its length, or -1 if it does not fit. */
+static int
+fold_word(irs_tokenizer *tok, const char *in, int n, char *out, int cap)
+{
+	struct fold_buffer b = { out, cap, 0 };
+	int rc;
+
+	rc = tok->unicode61.xTokenize(tok->folder, &b, FTS5_TOKENIZE_DOCUMENT, in, n, on_folded);
+	if (rc != SQLITE_OK)
+		return -1;
+	if (b.n == 0) {		/* nothing the folder calls a letter: keep it as is */
+		if (n > cap)
+			return -1;
+		memcpy(out, in, (size_t)n);
+		return n;
+	}
+	return b.n;
+}
+
+static struct sb_stemmer *
+stemmer_for(irs_tokenizer *tok, const char *t, int n)
+{
+	unsigned script = token_script((const unsigned char *)t, n);
+	int i;
+
+	if (script == SCRIPT_NONE)
+		return NULL;
+	for (i = 0; i < tok->nstemmers; i++)
+		if (tok->stemmers[i].scripts & script)
+			return tok->stemmers[i].sb;
+	return NULL;
+}
+
+/* Fills e with the folded word and marked folded stem of t. */
+static int
+compute_entry(irs_tokenizer *tok, const char *t, int n, struct stem_entry *e)
+{
+	struct sb_stemmer *sb = stemmer_for(tok, t, n);
+	const char *stem = t;
+	int nstem = n, nsurf, nfold;
+
+	if (sb != NULL) {
+		const sb_symbol *s = sb_stemmer_stem(sb, (const sb_symbol *)t, n);
+
+		if (s == NULL)
+			return SQLITE_NOMEM;
+		stem = (const char *)s;
+		nstem = sb_stemmer_length(sb);
+	}
+	nsurf = fold_word(tok, t, n, e->surf, FOLD_MAX);
+	if (nsurf < 0 || nsurf > 255)
+		return SQLITE_TOOBIG;
+	e->stem[0] = IRS_STEM_MARK;
+	nfold = fold_word(tok, stem, nstem, e->stem + 1, FOLD_MAX - 1);
+	if (nfold < 0 || nfold > 254)
+		return SQLITE_TOOBIG;
+	memcpy(e->key, t, (size_t)n);
+	e->nkey = (uint8_t)n;
+	e->nsurf = (uint8_t)nsurf;
+	e->nstem = (uint8_t)(nfold + 1);
+	e->stem_differs = nfold != nsurf || memcmp(e->stem + 1, e->surf, (size_t)nsurf) != 0;
+	return SQLITE_OK;
+}
+
+/* FNV-1a: cheap, and good enough to spread words over the cache slots. */
+static uint32_t
+hash_word(const char *t, int n)
+{
+	uint32_t h = 2166136261u;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)t[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/*
+ * The entry for token t (at most IRS_TOKEN_STEM_MAX bytes), from the cache
+ * or computed into it; *scratch is used when the cache cannot be had.
+ */
+static const struct stem_entry *
+lookup_word(irs_tokenizer *tok, const char *t, int n, struct stem_entry *scratch, int *rc)
+{
+	struct stem_entry *e = scratch;
+
+	if (tok->cache == NULL)
+		tok->cache = calloc(IRS_STEM_CACHE_SLOTS, sizeof(*tok->cache));
+	if (tok->cache != NULL) {
+		e = &tok->cache[hash_word(t, n) & (IRS_STEM_CACHE_SLOTS - 1)];
+		if (e->nkey == n && memcmp(e->key, t, (size_t)n) == 0)
+			return e;
+	}
+	*rc = compute_entry(tok, t, n, e);
+	if (*rc != SQLITE_OK) {
+		e->nkey = 0;
+		return NULL;
+	}
+	return e;
+}
+
+static int
+on_word(void *p, int tflags, const char *t, int n, int start, int end)
+{
+	struct tokenize_call *c = p;
+	struct stem_entry scratch;
+	const struct stem_entry *e;
+	int rc = SQLITE_OK;
+
+	if (n <= 0 || n > IRS_TOKEN_STEM_MAX)
+		return c->emit(c->ctx, tflags, t, n, start, end);
+	e = lookup_word(c->tok, t, n, &scratch, &rc);
+	if (e == NULL)
+		return rc == SQLITE_TOOBIG ? c->emit(c->ctx, tflags, t, n, start, end) : rc;
+
+	if (c->tok->stem_only) {
+		if (c->how == EMIT_SURFACE_QUERY || !e->stem_differs)
+			return c->emit(c->ctx, tflags, e->surf, e->nsurf, start, end);
+		return c->emit(c->ctx, tflags, e->stem + 1, e->nstem - 1, start, end);
+	}
+	switch (c->how) {
+	case EMIT_INDEX:
+		rc = c->emit(c->ctx, tflags, e->surf, e->nsurf, start, end);
+		if (rc == SQLITE_OK && e->stem_differs)
+			rc = c->emit(c->ctx, tflags | FTS5_TOKEN_COLOCATED, e->stem, e->nstem, start, end);
+		return rc;
+	case EMIT_STEMMED_QUERY:
+		/* The marked stem, or a surface form that is its own stem. */
+		rc = c->emit(c->ctx, tflags, e->stem, e->nstem, start, end);
+		if (rc == SQLITE_OK)
+			rc = c->emit(c->ctx, tflags | FTS5_TOKEN_COLOCATED, e->stem + 1, e->nstem - 1, start, end);
+		return rc;
+	case EMIT_SURFACE_QUERY:
+		break;
+	}
+	return c->emit(c->ctx, tflags, e->surf, e->nsurf, start, end);
+}
+
+static int
+irs_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int ntext,
+	     int (*emit)(void *, int, const char *, int, int, int))
+{
+	struct tokenize_call c;
+
+	c.tok = (irs_tokenizer *)p;
+	/*
+	 * highlight() and snippet() re-tokenize stored text only to map token
+	 * positions to byte offsets, and skip colocated tokens: the words as
+	 * the splitter cuts them give the same positions, with no stemming.
+	 */
+	if (flags & FTS5_TOKENIZE_AUX)
+		return c.tok->unicode61.xTokenize(c.tok->splitter, ctx, flags, text, ntext, emit);
+	c.ctx = ctx;
+	c.emit = emit;
+	c.how = EMIT_INDEX;
+	if (flags & FTS5_TOKENIZE_QUERY) {
+		c.how = EMIT_STEMMED_QUERY;
+		if (ntext > 0 && text[0] == IRS_EXACT_MARK) {
+			c.how = EMIT_SURFACE_QUERY;
+			text++, ntext--;
+		}
+		if (flags & FTS5_TOKENIZE_PREFIX)
+			c.how = EMIT_SURFACE_QUERY;
+	}
+	return c.tok->unicode61.xTokenize(c.tok->splitter, &c, flags, text, ntext, on_word);
+}
+
+static void
+irs_tokenizer_delete(Fts5Tokenizer *p)
+{
+	irs_tokenizer *tok = (irs_tokenizer *)p;
+	int i;
+
+	if (tok == NULL)
+		return;
+	if (tok->splitter != NULL)
+		tok->unicode61.xDelete(tok->splitter);
+	if (tok->folder != NULL)
+		tok->unicode61.xDelete(tok->folder);
+	for (i = 0; i < tok->nstemmers; i++)
+		sb_stemmer_delete(tok->stemmers[i].sb);
+	free(tok->cache);
+	free(tok);
+}
+
+static int
+add_language(irs_tokenizer *tok, const char *name)
+{
+	struct sb_stemmer *sb;
+
+	if (tok->nstemmers == IRS_MAX_LANGUAGES || !is_snowball_language(name))
+		return SQLITE_ERROR;
+	sb = sb_stemmer_new(name, NULL);
+	if (sb == NULL)
+		return SQLITE_NOMEM;
+	tok->stemmers[tok->nstemmers].sb = sb;
+	tok->stemmers[tok->nstemmers].scripts = language_scripts(name);
+	tok->nstemmers++;
+	return SQLITE_OK;
+}
+
+static int
+irs_tokenizer_create(void *api_ptr, const char **argv, int argc, Fts5Tokenizer **out)
+{
+	fts5_api *api = api_ptr;
+	const char *keep[] = { "remove_diacritics", "0" };
+	const char *strip[] = { "remove_diacritics", "2" };
+	irs_tokenizer *tok;
+	void *parent_data = NULL;
+	int rc, i;
+
+	*out = NULL;
+	tok = calloc(1, sizeof(*tok));
+	if (tok == NULL)
+		return SQLITE_NOMEM;
+	rc = api->xFindTokenizer(api, "unicode61", &parent_data, &tok->unicode61);
+	if (rc == SQLITE_OK)
+		rc = tok->unicode61.xCreate(parent_data, keep, 2, &tok->splitter);
+	if (rc == SQLITE_OK)
+		rc = tok->unicode61.xCreate(parent_data, strip, 2, &tok->folder);
+	for (i = 0; rc == SQLITE_OK && i < argc; i++) {
+		if (strcmp(argv[i], "stem_only") == 0)
+			tok->stem_only = 1;
+		else
+			rc = add_language(tok, argv[i]);
+	}
+	if (rc == SQLITE_OK && tok->nstemmers == 0) {
+		rc = add_language(tok, "english");
+		if (rc == SQLITE_OK)
+			rc = add_language(tok, "russian");
+	}
+	if (rc != SQLITE_OK) {
+		irs_tokenizer_delete((Fts5Tokenizer *)tok);
+		return rc;
+	}
+	*out = (Fts5Tokenizer *)tok;
+	return SQLITE_OK;
+}
+
+static fts5_api *
+fts5_api_of(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *stmt = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_pointer(stmt, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return api;
+}
+
+irs_code
+tokenize_register(sqlite3 *db, irs_error *e)
+{
+	fts5_tokenizer methods = { irs_tokenizer_create, irs_tokenizer_delete, irs_tokenize };
+	fts5_api *api = fts5_api_of(db);
+
+	if (api == NULL)
+		return irs_fail(e, IRS_INTERNAL, "this SQLite has no FTS5");
+	if (api->xCreateTokenizer(api, IRS_TOKENIZER_NAME, api, &methods, NULL) != SQLITE_OK)
+		return irs_fail(e, IRS_INTERNAL, "cannot register the %s tokenizer", IRS_TOKENIZER_NAME);
+	return IRS_OK;
+}
+
+irs_code
+tokenize_check_languages(const char *list, irs_error *e)
+{
+	char name[64];
+	const char *p = list;
+	int count = 0;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, " \t,");
+
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		if (n >= sizeof(name))
+			return irs_fail(e, IRS_BAD_REQUEST, "language name too long: %.20s...", p);
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (!is_snowball_language(name))
+			return irs_fail(e, IRS_BAD_REQUEST,
+					"no Snowball stemmer for language '%s' (libstemmer has: english, russian, french, german, turkish, ...)",
+					name);
+		if (++count > IRS_MAX_LANGUAGES)
+			return irs_fail(e, IRS_BAD_REQUEST, "more than %d languages", IRS_MAX_LANGUAGES);
+		p += n;
+	}
+	if (count == 0)
+		return irs_fail(e, IRS_BAD_REQUEST, "no stemming language given");
+	return IRS_OK;
+}

@@ -1,0 +1,116 @@
+/* walk.c - visiting the files below a root folder (see walk.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irsearch/limits.h"
+#include "irsearch/walk.h"
+
+struct ancestor {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct walk {
+	walk_file_fn on_file;
+	walk_problem_fn on_problem;
+	void *ud;
+	struct ancestor chain[IRS_MAX_WALK_DEPTH + 1];
+	int stopped;
+};
+
+static int
+visible(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+static void walk_dir(struct walk *w, const char *dir, const struct stat *st, int depth);
+
+static void
+walk_entry(struct walk *w, const char *path, int depth)
+{
+	struct stat st;
+	int i;
+
+	if (stat(path, &st) != 0) {
+		struct stat lst;
+		int dangling = errno == ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+
+		w->on_problem(w->ud, path, 0, dangling ? "broken symbolic link" : strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (w->on_file(w->ud, path, &st) != 0)
+			w->stopped = 1;
+		return;
+	}
+	if (depth >= IRS_MAX_WALK_DEPTH) {
+		w->on_problem(w->ud, path, 1, "folders nested too deep, not entered");
+		return;
+	}
+	for (i = 0; i < depth; i++)
+		if (w->chain[i].dev == st.st_dev && w->chain[i].ino == st.st_ino) {
+			w->on_problem(w->ud, path, 0, "symbolic link loop, not followed");
+			return;
+		}
+	walk_dir(w, path, &st, depth);
+}
+
+static void
+walk_dir(struct walk *w, const char *dir, const struct stat *st, int depth)
+{
+	struct dirent **names = NULL;
+	size_t dirlen = strlen(dir);
+	int n, i;
+
+	w->chain[depth].dev = st->st_dev;
+	w->chain[depth].ino = st->st_ino;
+	n = scandir(dir, &names, visible, alphasort);
+	if (n < 0) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "cannot read folder: %s", strerror(errno));
+		w->on_problem(w->ud, dir, 1, what);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		size_t len = dirlen + 1 + strlen(names[i]->d_name) + 1;
+		char *path = malloc(len);
+
+		if (path != NULL && !w->stopped) {
+			snprintf(path, len, "%s%s%s", dir, dirlen > 0 && dir[dirlen - 1] == '/' ? "" : "/",
+				 names[i]->d_name);
+			walk_entry(w, path, depth + 1);
+		} else if (path == NULL) {
+			w->on_problem(w->ud, dir, 1, "out of memory");
+		}
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+irs_code
+walk_tree(const char *root, walk_file_fn on_file, walk_problem_fn on_problem, void *ud, irs_error *e)
+{
+	struct walk *w;
+	struct stat st;
+
+	if (stat(root, &st) != 0)
+		return irs_fail(e, IRS_UNAVAILABLE, "%s: %s", root, strerror(errno));
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	w->on_file = on_file;
+	w->on_problem = on_problem;
+	w->ud = ud;
+	if (S_ISDIR(st.st_mode))
+		walk_dir(w, root, &st, 0);
+	else
+		on_file(ud, root, &st);
+	free(w);
+	return IRS_OK;
+}
