@@ -86,7 +86,7 @@ demo: deps
 	$(BUILD)/irindex --db $(BUILD)/demo.db corpus
 	@echo
 	@echo '$$ irsearch "Astana Declaration"'
-	@$(BUILD)/irsearch --db $(BUILD)/demo.db -n 5 "Astana Declaration"
+	@$(BUILD)/irsearch --db $(BUILD)/demo.db --color always -n 5 "Astana Declaration"
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/irsearch \
