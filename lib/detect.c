@@ -65,16 +65,35 @@ looks_like_html(const unsigned char *s, size_t n)
 	return 0;
 }
 
-/* Valid UTF-8 without NULs; a sequence cut by the end of the head is allowed. */
+/*
+ * Text: UTF-8 in which control bytes other than whitespace (NUL included)
+ * and invalid sequences are rare.  A stray NUL or a few broken bytes in a
+ * log or an export do not make a file binary (the extractor repairs them),
+ * while executables, images and UTF-16 are full of NULs, and text in a
+ * legacy 8-bit charset is left to libmagic.  A sequence cut by the end of
+ * the head is not counted.
+ */
 static int
-looks_like_utf8_text(const unsigned char *s, size_t n, int complete)
+looks_like_utf8_text(const unsigned char *s, size_t n)
 {
-	size_t bad;
+	size_t controls = 0, invalid = 0, i = 0;
 
-	if (memchr(s, '\0', n) != NULL)
-		return 0;
-	bad = utf8_invalid_offset((const char *)s, n);
-	return bad == n || (!complete && n - bad < 4 && s[bad] >= 0xc2);
+	while (i < n) {
+		size_t len = utf8_sequence(s + i, n - i);
+
+		if (len == 0 && n - i < 4 && s[i] >= 0xc2)
+			break;	/* cut by the end of the head */
+		if (len == 0) {
+			invalid++;
+			i++;
+			continue;
+		}
+		if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '\f' &&
+		    s[i] != '\v' && s[i] != 0x1b)
+			controls++;
+		i += len;
+	}
+	return controls * 100 <= n && invalid * 20 <= n;
 }
 
 static int
@@ -99,7 +118,7 @@ detect_type(detector_t *d, const char *path, const unsigned char *head, size_t n
 		m = "application/zip";
 	else if (looks_like_html(head, n))
 		m = "text/html";
-	else if (looks_like_utf8_text(head, n, 0))
+	else if (looks_like_utf8_text(head, n))
 		m = has_markdown_name(path) ? "text/markdown" : "text/plain";
 	if (m != NULL) {
 		snprintf(mime, cap, "%s", m);

@@ -117,6 +117,7 @@ int
 doc_set_lang(irs_doc *doc, const char *s)
 {
 	size_t i, n = strcspn(s, "-_");
+	char lang[4];		/* doc->lang is left alone when s is not a tag */
 
 	if (n < 2 || n > 3)
 		return -1;
@@ -127,8 +128,9 @@ doc_set_lang(irs_doc *doc, const char *s)
 			c = (char)(c - 'A' + 'a');
 		if (c < 'a' || c > 'z')
 			return -1;
-		doc->lang[i] = c;
+		lang[i] = c;
 	}
+	memcpy(doc->lang, lang, n);
 	doc->lang[n] = '\0';
 	return 0;
 }

@@ -82,6 +82,19 @@ extract_plain(const char *path, const char *data, size_t n, irs_doc *doc, irs_er
 	return rc == IRS_OK ? title_from_first_line(doc, e) : rc;
 }
 
+/* Three or more '=' or '-', then blanks only: the line under a setext heading. */
+static int
+is_setext_underline(const char *line, size_t len)
+{
+	size_t n = 0;
+
+	if (len == 0 || (line[0] != '=' && line[0] != '-'))
+		return 0;
+	while (n < len && line[n] == line[0])
+		n++;
+	return n >= 3 && is_blank(line + n, len - n);
+}
+
 /*
  * The first Markdown heading: "# Title" (ATX) or a line underlined with
  * "===" or "---" (setext).  Falls back to the first line.
@@ -110,8 +123,7 @@ title_from_heading(irs_doc *doc, irs_error *e)
 				if (doc->title != NULL)
 					return IRS_OK;
 			}
-		} else if (prev != NULL && len >= 3 && !is_blank(prev, prev_len) &&
-			   strspn(line, "=") >= 3 && is_blank(line + strspn(line, "="), len - strspn(line, "="))) {
+		} else if (prev != NULL && !is_blank(prev, prev_len) && is_setext_underline(line, len)) {
 			if (doc_set_text(&doc->title, prev, prev_len, IRS_MAX_META_BYTES) != 0)
 				return irs_fail(e, IRS_INTERNAL, "out of memory");
 			return IRS_OK;
@@ -243,6 +255,13 @@ parse_front_matter(irs_doc *doc, const char *block, size_t n)
 			}
 			if (--depth == 1)
 				expect_key = 1;
+			break;
+		case YAML_ALIAS_EVENT:
+			/* Not resolved, but it takes a key's or a value's place. */
+			if (depth == 1) {
+				key = KEY_NONE;
+				expect_key = !expect_key;
+			}
 			break;
 		case YAML_SCALAR_EVENT: {
 			const char *v = (const char *)ev.data.scalar.value;

@@ -25,6 +25,8 @@ enum stmt_id {
 	ST_MARK_SEEN,
 	ST_TOUCH,
 	ST_COUNT,
+	ST_GET_DOC,
+	ST_GET_TEXT,
 	ST_SET_META,
 	ST_GET_META,
 	ST_COUNT_STMTS
@@ -45,6 +47,9 @@ static const char *const stmt_sql[ST_COUNT_STMTS] = {
 	[ST_MARK_SEEN] = "INSERT OR IGNORE INTO temp.seen(id) VALUES(?1)",
 	[ST_TOUCH] = "UPDATE documents SET size = ?2, mtime = ?3 WHERE id = ?1",
 	[ST_COUNT] = "SELECT count(*) FROM documents",
+	[ST_GET_DOC] = ("SELECT path, size, mtime, hash, type, title, author, date, date_from_mtime,"
+			" language, pages FROM documents WHERE id = ?1"),
+	[ST_GET_TEXT] = "SELECT body FROM fts WHERE rowid = ?1",
 	[ST_SET_META] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
 	[ST_GET_META] = "SELECT value FROM meta WHERE key = ?1",
 };
@@ -64,6 +69,11 @@ sql_fail(store_t *s, irs_error *e, const char *doing)
 
 	if ((rc & 0xff) == SQLITE_FULL)
 		return irs_fail(e, IRS_INTERNAL, "%s: disk full while %s", s->path, doing);
+	/* Extended codes only (CANTINIT, RECOVERY, CANTLOCK...): plain SQLITE_READONLY is a write attempt. */
+	if ((rc & 0xff) == SQLITE_READONLY && rc != SQLITE_READONLY && s->mode == STORE_READ)
+		return irs_fail(e, IRS_UNAVAILABLE,
+				"%s: cannot read the index: this user may not create or write its -shm file"
+				" (SQLite's WAL needs it); give it write access to the index's folder", s->path);
 	if ((rc & 0xff) == SQLITE_READONLY)
 		return irs_fail(e, IRS_INTERNAL, "%s: index is read-only (%s)", s->path, doing);
 	if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
@@ -197,10 +207,12 @@ check_format(store_t *s, const char *languages, irs_error *e)
 	if (rc != SQLITE_OK)
 		return sql_fail(s, e, "reading the index");
 	if (app == 0 && tables == 0) {
+		irs_error why;	/* not e: its message is an argument of the one made here */
+
 		if (s->mode == STORE_READ)
 			return irs_fail(e, IRS_UNAVAILABLE, "%s: no index here yet; build one with irindex", s->path);
-		if (tokenize_check_languages(languages, e) != IRS_OK)
-			return irs_fail(e, IRS_BAD_REQUEST, "%s: cannot create index: %s", s->path, e->msg);
+		if (tokenize_check_languages(languages, &why) != IRS_OK)
+			return irs_fail(e, IRS_BAD_REQUEST, "%s: cannot create index: %s", s->path, why.msg);
 		return create_schema(s, languages, e);
 	}
 	if (app != IRS_APPLICATION_ID)
@@ -265,10 +277,11 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, IRS_BUSY_TIMEOUT_MS);
 	rc = tokenize_register(s->db, e);
-	if (rc == IRS_OK && mode == STORE_WRITE)
-		rc = set_write_pragmas(s, e);
+	/* Checked first: another program's database must not be switched to WAL. */
 	if (rc == IRS_OK)
 		rc = check_format(s, languages, e);
+	if (rc == IRS_OK && mode == STORE_WRITE)
+		rc = set_write_pragmas(s, e);
 	if (rc != IRS_OK) {
 		store_close(s);
 		return rc;
@@ -543,6 +556,67 @@ store_keep_subtree(store_t *s, const char *dir, irs_error *e)
 	};
 
 	return run_on_subtree(s, dir, sql, 1, NULL, e, "keeping an unreadable folder's documents");
+}
+
+static int
+copy_column(sqlite3_stmt *st, int col, char **out)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	*out = v != NULL ? strdup((const char *)v) : NULL;
+	return v != NULL && *out == NULL ? -1 : 0;
+}
+
+static void
+copy_fixed(sqlite3_stmt *st, int col, char *buf, size_t cap)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	snprintf(buf, cap, "%s", v != NULL ? (const char *)v : "");
+}
+
+irs_code
+store_get_doc(store_t *s, int64_t id, int with_text, irs_doc *doc, irs_error *e)
+{
+	sqlite3_stmt *st = stmt(s, ST_GET_DOC);
+	int rc, mem = 0;
+
+	memset(doc, 0, sizeof(*doc));
+	if (st == NULL)
+		return sql_fail(s, e, "reading a document");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? IRS_NOT_FOUND : sql_fail(s, e, "reading a document");
+	}
+	mem |= copy_column(st, 0, &doc->path);
+	doc->size = sqlite3_column_int64(st, 1);
+	doc->mtime_ns = sqlite3_column_int64(st, 2);
+	doc->hash = (uint64_t)sqlite3_column_int64(st, 3);
+	copy_fixed(st, 4, doc->type, sizeof(doc->type));
+	mem |= copy_column(st, 5, &doc->title);
+	mem |= copy_column(st, 6, &doc->author);
+	copy_fixed(st, 7, doc->date, sizeof(doc->date));
+	doc->date_from_mtime = sqlite3_column_int(st, 8);
+	copy_fixed(st, 9, doc->lang, sizeof(doc->lang));
+	doc->pages = sqlite3_column_int(st, 10);
+	sqlite3_reset(st);
+	if (with_text && mem == 0) {
+		if ((st = stmt(s, ST_GET_TEXT)) == NULL)
+			return sql_fail(s, e, "reading a document");
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			mem |= copy_column(st, 0, &doc->body);
+			doc->body_len = doc->body != NULL ? strlen(doc->body) : 0;
+		}
+		sqlite3_reset(st);
+	}
+	if (mem) {
+		doc_clear(doc);
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	}
+	return IRS_OK;
 }
 
 irs_code

@@ -3,7 +3,8 @@
  *
  * Owns: the order of the checks.  The common formats are recognised by
  * their signatures (%PDF-, a zip container, HTML markers), text is taken as
- * text when its head is valid UTF-8 without NUL bytes, and libmagic is asked
+ * text when its head is valid UTF-8 with few control bytes (a stray NUL is
+ * tolerated, a binary's many are not), and libmagic is asked
  * only when that is inconclusive: its full database costs about 1 ms a file
  * and misreads plain text as exotic formats.  The file name's extension
  * only refines text into Markdown.

@@ -80,6 +80,12 @@ irs_code store_remove_unseen(store_t *s, const char *root, int64_t *removed, irs
  */
 irs_code store_keep_subtree(store_t *s, const char *dir, irs_error *e);
 
+/*
+ * Fills doc (which the caller clears with doc_clear) with the metadata of
+ * document id, and its text when with_text; IRS_NOT_FOUND when there is none.
+ */
+irs_code store_get_doc(store_t *s, int64_t id, int with_text, irs_doc *doc, irs_error *e);
+
 /* Number of documents in the index. */
 irs_code store_count(store_t *s, int64_t *count, irs_error *e);
 

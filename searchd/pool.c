@@ -1,0 +1,260 @@
+/*
+ * pool.c - worker threads answering requests (see pool.h).
+ *
+ * One mutex guards both queues; workers sleep on a condition variable.
+ * Each worker owns one store_t (SQLite connections are used by one thread
+ * at a time, and FTS5 makes one tokenizer instance per connection, so no
+ * stemmer is ever shared).  The time budget is a progress handler that
+ * interrupts the statement once the deadline passes; search.c turns the
+ * interruption into a "timeout" error.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "irsearch/printer.h"
+#include "irsearch/protocol.h"
+#include "irsearch/store.h"
+#include "pool.h"
+
+struct worker {
+	pool_t *pool;
+	pthread_t thread;
+	store_t *store;
+	unsigned generation;	/* of the pool, when store was opened */
+	double deadline_ms;
+};
+
+struct pool {
+	pool_options opt;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	job_t *queue, *queue_tail;
+	job_t *done, *done_tail;
+	unsigned generation;
+	int stopping;
+	int nworkers;
+	struct worker *workers;
+	time_t started;
+};
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+job_t *
+job_new(uint64_t conn_id, int fd, const char *line, size_t len)
+{
+	job_t *job = calloc(1, sizeof(*job));
+
+	if (job == NULL || (job->line = malloc(len + 1)) == NULL) {
+		free(job);
+		return NULL;
+	}
+	memcpy(job->line, line, len);
+	job->line[len] = '\0';
+	job->len = len;
+	job->conn_id = conn_id;
+	job->fd = fd;
+	return job;
+}
+
+void
+job_free(job_t *job)
+{
+	if (job == NULL)
+		return;
+	free(job->line);
+	free(job->answer);
+	free(job);
+}
+
+static void
+append(job_t **head, job_t **tail, job_t *job)
+{
+	job->next = NULL;
+	if (*tail != NULL)
+		(*tail)->next = job;
+	else
+		*head = job;
+	*tail = job;
+}
+
+/* Interrupts the running statement once the worker's deadline has passed. */
+static int
+over_budget(void *arg)
+{
+	struct worker *w = arg;
+
+	return w->deadline_ms > 0 && now_ms() > w->deadline_ms;
+}
+
+/* The worker's store for this generation, opened when needed; NULL with e filled when none. */
+static store_t *
+worker_store(struct worker *w, unsigned generation, irs_error *e)
+{
+	if (w->store != NULL && w->generation != generation) {
+		store_close(w->store);
+		w->store = NULL;
+	}
+	if (w->store == NULL &&
+	    store_open(w->pool->opt.db_path, STORE_READ, NULL, &w->store, e) == IRS_OK) {
+		w->generation = generation;
+		sqlite3_progress_handler(store_db(w->store), 1000, over_budget, w);
+	}
+	return w->store;
+}
+
+static void
+answer(struct worker *w, job_t *job, unsigned generation)
+{
+	const pool_options *opt = &w->pool->opt;
+	protocol_server_info info = { opt->db_path, (int64_t)(time(NULL) - w->pool->started) };
+	protocol_request req;
+	irs_error e;
+	double start = now_ms();
+	store_t *store;
+
+	if (protocol_parse_request(job->line, job->len, &opt->defaults, &req, &e) != IRS_OK) {
+		job->answer = printer_json_error(e.code, e.msg);
+		job->close_after = e.code == IRS_TOO_LARGE;
+	} else if ((store = worker_store(w, generation, &e)) == NULL && req.op != OP_PING) {
+		job->answer = printer_json_error(e.code, e.msg);
+	} else {
+		w->deadline_ms = opt->budget_ms > 0 ? start + opt->budget_ms : 0;
+		job->answer = protocol_answer(store, &req, &info);
+		w->deadline_ms = 0;
+	}
+	protocol_request_free(&req);
+	job->took_ms = now_ms() - start;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	pool_t *p = w->pool;
+
+	for (;;) {
+		job_t *job;
+		unsigned generation;
+
+		pthread_mutex_lock(&p->lock);
+		while (p->queue == NULL && !p->stopping)
+			pthread_cond_wait(&p->wake, &p->lock);
+		job = p->queue;
+		if (job == NULL) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		p->queue = job->next;
+		if (p->queue == NULL)
+			p->queue_tail = NULL;
+		generation = p->generation;
+		pthread_mutex_unlock(&p->lock);
+
+		answer(w, job, generation);
+
+		pthread_mutex_lock(&p->lock);
+		append(&p->done, &p->done_tail, job);
+		pthread_mutex_unlock(&p->lock);
+		/* The pipe is non-blocking: when it is full the loop is awake anyway. */
+		while (write(p->opt.notify_fd, "", 1) < 0 && errno == EINTR)
+			;
+	}
+	store_close(w->store);
+	w->store = NULL;
+	return NULL;
+}
+
+pool_t *
+pool_start(const pool_options *opt, irs_error *e)
+{
+	pool_t *p = calloc(1, sizeof(*p));
+	int i, rc;
+
+	if (p == NULL || (p->workers = calloc((size_t)opt->workers, sizeof(*p->workers))) == NULL) {
+		free(p);
+		irs_fail(e, IRS_INTERNAL, "out of memory");
+		return NULL;
+	}
+	p->opt = *opt;
+	p->started = time(NULL);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->wake, NULL);
+	for (i = 0; i < opt->workers; i++) {
+		p->workers[i].pool = p;
+		rc = pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i]);
+		if (rc != 0) {
+			irs_fail(e, IRS_INTERNAL, "cannot start worker thread: %s", strerror(rc));
+			pool_stop(p);
+			return NULL;
+		}
+		p->nworkers++;
+	}
+	return p;
+}
+
+void
+pool_submit(pool_t *p, job_t *job)
+{
+	pthread_mutex_lock(&p->lock);
+	append(&p->queue, &p->queue_tail, job);
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+}
+
+job_t *
+pool_take_done(pool_t *p)
+{
+	job_t *job;
+
+	pthread_mutex_lock(&p->lock);
+	job = p->done;
+	if (job != NULL) {
+		p->done = job->next;
+		if (p->done == NULL)
+			p->done_tail = NULL;
+		job->next = NULL;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return job;
+}
+
+void
+pool_reopen(pool_t *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->generation++;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+pool_stop(pool_t *p)
+{
+	job_t *job;
+	int i;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stopping = 1;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->nworkers; i++)
+		pthread_join(p->workers[i].thread, NULL);
+	while ((job = pool_take_done(p)) != NULL)
+		job_free(job);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->wake);
+	free(p->workers);
+	free(p);
+}

@@ -1,0 +1,329 @@
+/* test_query.c - the query language compiled into safe FTS5 expressions, and its error sentences. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "irsearch/limits.h"
+#include "irsearch/query.h"
+#include "irsearch/tokenize.h"
+
+/* Compiles query, which must succeed, and checks the FTS5 expression. */
+static void
+compiles_to(const char *query, const char *expected)
+{
+	char *fts = (char *)1;
+	irs_error e = { IRS_OK, "" };
+	irs_code rc = query_compile(query, &fts, &e);
+
+	if (rc != IRS_OK)
+		fail_msg("query_compile(%s) failed: %s", query, e.msg);
+	assert_non_null(fts);
+	assert_string_equal(fts, expected);
+	free(fts);
+}
+
+/* Compiles query, which must fail with code and exactly the sentence msg. */
+static void
+fails_with(const char *query, irs_code code, const char *msg)
+{
+	char *fts = (char *)1;
+	irs_error e = { IRS_OK, "" };
+
+	assert_int_equal(query_compile(query, &fts, &e), code);
+	assert_null(fts);
+	assert_int_equal(e.code, code);
+	assert_string_equal(e.msg, msg);
+}
+
+static void
+single_word_becomes_one_fts5_string(void **state)
+{
+	(void)state;
+	compiles_to("cooperation", "\"cooperation\"");
+	compiles_to("  Türkiye\t", "\"Türkiye\"");
+	compiles_to("сотрудничество", "\"сотрудничество\"");
+	compiles_to("2024", "\"2024\"");
+}
+
+static void
+several_words_are_all_required(void **state)
+{
+	(void)state;
+	compiles_to("astana declaration", "\"astana\" AND \"declaration\"");
+	compiles_to("a\tb\nc", "\"a\" AND \"b\" AND \"c\"");
+	compiles_to("or and not", "\"or\" AND \"and\" AND \"not\"");	/* operators are upper case */
+}
+
+static void
+quoted_phrase_stays_one_string(void **state)
+{
+	(void)state;
+	compiles_to("\"human rights\"", "\"human rights\"");
+	compiles_to("report \"human rights\" 2024", "\"report\" AND \"human rights\" AND \"2024\"");
+	compiles_to("ab\"cd ef\"gh", "\"ab\" AND \"cd ef\" AND \"gh\"");
+	compiles_to("\"OR\"", "\"OR\"");	/* quoted, it is a word */
+	compiles_to("\"\" word", "\"word\"");	/* an empty phrase is dropped */
+}
+
+static void
+trailing_star_is_a_prefix_query(void **state)
+{
+	(void)state;
+	compiles_to("sanitiz*", "\"sanitiz\"*");
+	compiles_to("sanitiz**", "\"sanitiz\"*");
+	compiles_to("co*op", "\"co*op\"");	/* only a trailing star counts */
+	compiles_to("report sanit*", "\"report\" AND \"sanit\"*");
+	compiles_to("* word", "\"word\"");
+}
+
+static void
+exclusions_follow_the_wanted_terms(void **state)
+{
+	(void)state;
+	compiles_to("a -b", "\"a\" NOT \"b\"");
+	compiles_to("-b a", "\"a\" NOT \"b\"");
+	compiles_to("a NOT b", "\"a\" NOT \"b\"");
+	compiles_to("NOT b a c", "\"a\" AND \"c\" NOT \"b\"");
+	compiles_to("-b a -c d", "\"a\" AND \"d\" NOT \"b\" NOT \"c\"");
+	compiles_to("a -\"b c\"", "\"a\" NOT \"b c\"");
+	compiles_to("a -b*", "\"a\" NOT \"b\"*");
+	compiles_to("a - b", "\"a\" AND \"b\"");	/* a lone dash is punctuation */
+	compiles_to("a-b", "\"a-b\"");
+}
+
+static void
+or_binds_tighter_than_and(void **state)
+{
+	(void)state;
+	compiles_to("a OR b c", "(\"a\" OR \"b\") AND \"c\"");
+	compiles_to("c a OR b", "\"c\" AND (\"a\" OR \"b\")");
+	compiles_to("a OR b OR c", "(\"a\" OR \"b\" OR \"c\")");
+	compiles_to("a OR \"b c\" d* OR e", "(\"a\" OR \"b c\") AND (\"d\"* OR \"e\")");
+	compiles_to("x -a OR b", "\"x\" NOT (\"a\" OR \"b\")");
+	compiles_to("x NOT a OR b", "\"x\" NOT (\"a\" OR \"b\")");
+}
+
+static void
+fts5_syntax_inside_words_is_searched_as_text(void **state)
+{
+	(void)state;
+	compiles_to("cats AND dogs", "\"cats\" AND \"AND\" AND \"dogs\"");
+	compiles_to("NEAR(a b)", "\"NEAR(a\" AND \"b)\"");
+	compiles_to("NEAR", "\"NEAR\"");
+	compiles_to("Astana-based", "\"Astana-based\"");
+	compiles_to("a:b", "\"a:b\"");
+	compiles_to("title:x", "\"title:x\"");
+	compiles_to("^x", "\"^x\"");
+	compiles_to("{body}:x", "\"{body}:x\"");
+	compiles_to("(a)", "\"(a)\"");
+	compiles_to("a+b", "\"a+b\"");
+	/* A quote ends a word, so no term ever carries one. */
+	compiles_to("say\"hi\"there", "\"say\" AND \"hi\" AND \"there\"");
+}
+
+static void
+control_bytes_never_reach_fts5(void **state)
+{
+	(void)state;
+	compiles_to("a\x01" "b", "\"a b\"");
+	/* IRS_EXACT_MARK cannot be smuggled in by a user. */
+	compiles_to("\x02" "cooperation", "\" cooperation\"");
+	compiles_to("\"\x02" "cooperation\"", "\" cooperation\"");
+	compiles_to("x\x1b[31m", "\"x [31m\"");
+}
+
+static void
+errors_name_the_problem(void **state)
+{
+	(void)state;
+	fails_with("", IRS_BAD_QUERY, "empty query");
+	fails_with("abc \"def", IRS_BAD_QUERY, "unbalanced quote at column 5");
+	fails_with("\"", IRS_BAD_QUERY, "unbalanced quote at column 1");
+	fails_with("a \"b\" c \"d", IRS_BAD_QUERY, "unbalanced quote at column 9");
+	fails_with("a -\"b", IRS_BAD_QUERY, "unbalanced quote at column 4");
+	fails_with("-a -b", IRS_BAD_QUERY, "a query of only exclusions matches nothing; add a word to look for");
+	fails_with("NOT a", IRS_BAD_QUERY, "a query of only exclusions matches nothing; add a word to look for");
+	fails_with("!!! ... ---", IRS_BAD_QUERY, "the query has no words to search for");
+	fails_with("\"...\" *", IRS_BAD_QUERY, "the query has no words to search for");
+	fails_with("OR a", IRS_BAD_QUERY, "OR at column 1 has no term before it");
+	fails_with("a OR", IRS_BAD_QUERY, "OR at column 3 has no term after it");
+	fails_with("a OR OR b", IRS_BAD_QUERY, "OR at column 3 has no term after it");
+	fails_with("a OR -b", IRS_BAD_QUERY, "OR at column 3 has no term after it");
+	fails_with("a OR NOT b", IRS_BAD_QUERY, "OR at column 3 has no term after it");
+	fails_with("a NOT", IRS_BAD_QUERY, "NOT at column 3 has no term after it");
+	fails_with("a NOT NOT b", IRS_BAD_QUERY, "NOT at column 3 has no term after it");
+	fails_with("a NOT -b", IRS_BAD_QUERY, "NOT at column 3 has no term after it");
+	fails_with("ab\xff", IRS_BAD_QUERY, "query is not valid UTF-8 at column 3");
+	fails_with("\xc0\xaf", IRS_BAD_QUERY, "query is not valid UTF-8 at column 1");
+}
+
+static void
+error_columns_count_characters_not_bytes(void **state)
+{
+	(void)state;
+	/* "права" is 5 characters and 10 bytes. */
+	fails_with("права \"def", IRS_BAD_QUERY, "unbalanced quote at column 7");
+	fails_with("Türkiye OR", IRS_BAD_QUERY, "OR at column 9 has no term after it");
+	fails_with("日本 \xed\xa0\x80", IRS_BAD_QUERY, "query is not valid UTF-8 at column 4");
+}
+
+static void
+more_than_64_terms_is_refused(void **state)
+{
+	char q[64 * 4 + 8];
+	size_t n = 0;
+	char *fts = NULL;
+	irs_error e = { IRS_OK, "" };
+	int i;
+
+	(void)state;
+	for (i = 0; i < IRS_MAX_QUERY_TERMS; i++)
+		n += (size_t)snprintf(q + n, sizeof(q) - n, "w%d ", i);
+	assert_int_equal(query_compile(q, &fts, &e), IRS_OK);
+	assert_non_null(strstr(fts, "\"w63\""));
+	free(fts);
+	snprintf(q + n, sizeof(q) - n, "x");
+	fails_with(q, IRS_BAD_QUERY, "query has more than 64 terms");
+	/* Operators are terms too. */
+	fails_with("a OR b OR c OR d OR e OR f OR g OR h OR i OR j OR k OR l OR m OR n OR o OR p OR q OR r OR s"
+		   " OR t OR u OR v OR w OR x OR y OR z OR a OR b OR c OR d OR e OR f OR g",
+		   IRS_BAD_QUERY, "query has more than 64 terms");
+}
+
+static void
+longer_than_4096_bytes_is_too_large(void **state)
+{
+	char *q = malloc(IRS_MAX_QUERY_BYTES + 2);
+	char *fts = NULL;
+	irs_error e = { IRS_OK, "" };
+
+	(void)state;
+	assert_non_null(q);
+	memset(q, 'a', IRS_MAX_QUERY_BYTES);
+	q[IRS_MAX_QUERY_BYTES] = '\0';
+	assert_int_equal(query_compile(q, &fts, &e), IRS_OK);
+	assert_int_equal(strlen(fts), IRS_MAX_QUERY_BYTES + 2);
+	free(fts);
+	q[IRS_MAX_QUERY_BYTES] = 'a';
+	q[IRS_MAX_QUERY_BYTES + 1] = '\0';
+	fails_with(q, IRS_TOO_LARGE, "query longer than 4096 bytes");
+	free(q);
+}
+
+/* The differential check: compiled queries select the rows a hand-written FTS5 expression selects. */
+
+static const char *
+rowids(sqlite3 *db, const char *expr)
+{
+	static char buf[256];
+	sqlite3_stmt *st = NULL;
+	size_t used = 0;
+	int rc;
+
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT rowid FROM t WHERE t MATCH ?1 ORDER BY rowid", -1, &st,
+					    NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%lld", used > 0 ? "," : "",
+					 (long long)sqlite3_column_int64(st, 0));
+	if (rc != SQLITE_DONE)
+		fail_msg("MATCH '%s': %s", expr, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return buf;
+}
+
+static void
+compiled_queries_match_the_same_rows_as_hand_written_fts5(void **state)
+{
+	static const char *const rows[] = {
+		"The Astana Declaration on primary health care",
+		"Declarations of cooperation between states",
+		"States cooperate on human rights",
+		"Human rights and the rights of states",
+		"Sanitization of water supplies",
+		"Astana-based organisations and NEAR neighbours",
+		"Türkiye and regional cooperation",
+		"сотрудничество государств",
+		"Rights, not declarations",
+		"Nothing relevant: a:b and ^x",
+	};
+	static const struct {
+		const char *query, *fts5, *expected;
+	} cases[] = {
+		{ "declaration", "declaration", "1,2,9" },
+		{ "astana declaration", "astana AND declaration", "1" },
+		{ "\"human rights\"", "\"human rights\"", "3,4" },
+		{ "rights -human", "rights NOT human", "9" },
+		{ "states NOT cooperation", "states NOT cooperation", "4" },
+		{ "cooperation OR сотрудничества rights", "(cooperation OR сотрудничества) AND rights", "3" },
+		{ "sanitiz*", "sanitiz*", "5" },
+		{ "Astana-based NEAR", "\"astana based\" AND \"near\"", "6" },
+		{ "TURKIYE cooperating", "turkiye AND cooperating", "7" },
+		{ "a:b ^x", "\"a b\" AND x", "10" },
+		{ "declarations OR astana -health", "(declarations OR astana) NOT health", "2,6,9" },
+		{ "rights states -cooperation", "(rights AND states) NOT cooperation", "4" },
+		{ "-cooperation states rights", "(rights AND states) NOT cooperation", "4" },
+	};
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	irs_error e = { IRS_OK, "" };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(tokenize_register(db, &e), IRS_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(body, tokenize='irsearch english russian')",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t(rowid, body) VALUES(?1, ?2)", -1, &st, NULL),
+			 SQLITE_OK);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		sqlite3_bind_int64(st, 1, (int64_t)i + 1);
+		sqlite3_bind_text(st, 2, rows[i], -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *fts = NULL, *got;
+
+		if (query_compile(cases[i].query, &fts, &e) != IRS_OK)
+			fail_msg("query_compile(%s): %s", cases[i].query, e.msg);
+		got = strdup(rowids(db, fts));
+		assert_non_null(got);
+		if (strcmp(got, rowids(db, cases[i].fts5)) != 0 || strcmp(got, cases[i].expected) != 0)
+			fail_msg("%s -> %s gave %s; %s gave %s; expected %s", cases[i].query, fts, got, cases[i].fts5,
+				 rowids(db, cases[i].fts5), cases[i].expected);
+		free(got);
+		free(fts);
+	}
+	sqlite3_close(db);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(single_word_becomes_one_fts5_string),
+		cmocka_unit_test(several_words_are_all_required),
+		cmocka_unit_test(quoted_phrase_stays_one_string),
+		cmocka_unit_test(trailing_star_is_a_prefix_query),
+		cmocka_unit_test(exclusions_follow_the_wanted_terms),
+		cmocka_unit_test(or_binds_tighter_than_and),
+		cmocka_unit_test(fts5_syntax_inside_words_is_searched_as_text),
+		cmocka_unit_test(control_bytes_never_reach_fts5),
+		cmocka_unit_test(errors_name_the_problem),
+		cmocka_unit_test(error_columns_count_characters_not_bytes),
+		cmocka_unit_test(more_than_64_terms_is_refused),
+		cmocka_unit_test(longer_than_4096_bytes_is_too_large),
+		cmocka_unit_test(compiled_queries_match_the_same_rows_as_hand_written_fts5),
+	};
+
+	return cmocka_run_group_tests_name("query", tests, NULL, NULL);
+}
