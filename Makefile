@@ -26,16 +26,17 @@ TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 
 LIB_SRC = lib/error.c lib/utf8.c lib/doc.c lib/tokenize.c lib/store.c lib/config.c \
 	lib/walk.c lib/detect.c lib/extract.c lib/extract_text.c lib/query.c \
-	lib/search.c lib/printer.c
+	lib/search.c lib/printer.c lib/protocol.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 EXT_OBJ = $(BUILD)/ext/tokenize.o $(BUILD)/ext/error.o $(BUILD)/ext/extension.o
 TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
-PROGS = $(BUILD)/irindex $(BUILD)/irsearch
+PROGS = $(BUILD)/irindex $(BUILD)/irsearch $(BUILD)/irsearchd
+DAEMON_OBJ = $(BUILD)/searchd/irsearchd.o $(BUILD)/searchd/server.o $(BUILD)/searchd/pool.o
 HEADERS = $(wildcard include/irsearch/*.h)
 
 all: $(PROGS) $(BUILD)/irsearch.so
 
-$(BUILD)/%.o: %.c $(HEADERS)
+$(BUILD)/%.o: %.c $(HEADERS) $(wildcard searchd/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -46,8 +47,12 @@ $(BUILD)/libirsearch.a: $(LIB_OBJ)
 $(BUILD)/irindex: $(BUILD)/indexer/irindex.o $(BUILD)/libirsearch.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/indexer/irindex.o $(BUILD)/libirsearch.a $(LIBS)
 
-$(BUILD)/irsearch: $(BUILD)/searchd/irsearch.o $(BUILD)/libirsearch.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/searchd/irsearch.o $(BUILD)/libirsearch.a $(LIBS)
+$(BUILD)/irsearch: $(BUILD)/searchd/irsearch.o $(BUILD)/searchd/client.o $(BUILD)/libirsearch.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/searchd/irsearch.o $(BUILD)/searchd/client.o \
+		$(BUILD)/libirsearch.a $(LIBS)
+
+$(BUILD)/irsearchd: $(DAEMON_OBJ) $(BUILD)/libirsearch.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $(DAEMON_OBJ) $(BUILD)/libirsearch.a $(LIBS)
 
 # The loadable extension: the tokenizer compiled against sqlite3ext.h, so that
 # the sqlite3 shell (or any SQLite program) can read an index.  It is built
@@ -64,7 +69,11 @@ $(BUILD)/irsearch.so: $(EXT_OBJ)
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libirsearch.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libirsearch.a $(LIBS) $(TEST_LIBS)
 
-tests: all $(TESTS)
+# The tests' client for the daemon (tests/e2e/daemon_*.sh).
+$(BUILD)/tests/sockclient: $(BUILD)/tests/tools/sockclient.o $(BUILD)/searchd/client.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $(BUILD)/tests/tools/sockclient.o $(BUILD)/searchd/client.o
+
+tests: all $(TESTS) $(BUILD)/tests/sockclient
 
 deps:
 	@scripts/install-deps
@@ -94,20 +103,22 @@ demo: deps
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/irsearch \
-		$(DESTDIR)$(PREFIX)/share/man/man1
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
 	cp $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	cp $(BUILD)/irsearch.so $(DESTDIR)$(PREFIX)/lib/irsearch/irsearch.so
 	cp man/irindex.1 man/irsearch.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	cp man/irsearchd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/irindex $(DESTDIR)$(PREFIX)/bin/irsearch \
+		$(DESTDIR)$(PREFIX)/bin/irsearchd $(DESTDIR)$(PREFIX)/share/man/man8/irsearchd.8 \
 		$(DESTDIR)$(PREFIX)/lib/irsearch/irsearch.so \
 		$(DESTDIR)$(PREFIX)/share/man/man1/irindex.1 \
 		$(DESTDIR)$(PREFIX)/share/man/man1/irsearch.1
 	-rmdir $(DESTDIR)$(PREFIX)/lib/irsearch
 
 format:
-	clang-format -i lib/*.c include/irsearch/*.h indexer/*.c searchd/*.c tests/unit/*.c
+	clang-format -i lib/*.c include/irsearch/*.h indexer/*.c searchd/*.[ch] tests/unit/*.c
 
 clean:
 	rm -rf $(BUILD)

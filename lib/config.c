@@ -25,6 +25,11 @@ config_init(irs_config *c)
 	c->weight_author = 5.0;
 	c->weight_body = 1.0;
 	c->snippet_tokens = IRS_SNIPPET_TOKENS;
+	c->workers = IRS_DEFAULT_WORKERS;
+	c->socket_mode = 0600;
+	c->max_clients = IRS_DEFAULT_MAX_CLIENTS;
+	c->idle_timeout_s = IRS_DEFAULT_IDLE_TIMEOUT_S;
+	c->query_budget_ms = IRS_DEFAULT_QUERY_BUDGET_MS;
 }
 
 void
@@ -84,6 +89,18 @@ parse_weight(const char *v, double *out)
 	return 1;
 }
 
+int
+config_parse_socket_mode(const char *v, int *out)
+{
+	char *end;
+	long m = strtol(v, &end, 8);
+
+	if (end == v || *end != '\0' || m < 0 || m > 0777 || (m & 0002))
+		return 0;
+	*out = (int)m;
+	return 1;
+}
+
 static int
 add_root(irs_config *c, const char *value)
 {
@@ -128,6 +145,16 @@ on_setting(void *user, const char *section, const char *name, const char *value)
 	} else if (strcmp(section, "searchd") == 0) {
 		if (strcmp(name, "socket") == 0)
 			ok = set_string(&c->socket_path, value);
+		else if (strcmp(name, "workers") == 0)
+			ok = parse_int(value, 1, 256, &c->workers);
+		else if (strcmp(name, "socket_mode") == 0)
+			ok = config_parse_socket_mode(value, &c->socket_mode);
+		else if (strcmp(name, "max_clients") == 0)
+			ok = parse_int(value, 1, 1000000, &c->max_clients);
+		else if (strcmp(name, "idle_timeout") == 0)
+			ok = parse_int(value, 1, 86400, &c->idle_timeout_s);
+		else if (strcmp(name, "query_timeout") == 0)
+			ok = parse_int(value, 1, 3600000, &c->query_budget_ms);
 	}
 	if (ok == 1)
 		return 1;
@@ -179,11 +206,51 @@ config_load(irs_config *c, const char *path, irs_error *e)
 	return IRS_OK;
 }
 
+/* $XDG_DATA_HOME/irsearch/NAME, else ~/.local/share/irsearch/NAME; NULL when neither is set. */
+static char *
+data_file(const char *name)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char buf[PATH_MAX];
+
+	if (xdg != NULL && xdg[0] == '/')
+		snprintf(buf, sizeof(buf), "%s/irsearch/%s", xdg, name);
+	else if (home != NULL && home[0] == '/')
+		snprintf(buf, sizeof(buf), "%s/.local/share/irsearch/%s", home, name);
+	else
+		return NULL;
+	return strdup(buf);
+}
+
+char *
+config_socket_path(const irs_config *c, const char *flag, irs_error *e)
+{
+	const char *env = getenv("IRSEARCH_SOCKET"), *run = getenv("XDG_RUNTIME_DIR");
+	char buf[PATH_MAX];
+	char *out;
+
+	if (flag != NULL && flag[0] != '\0')
+		out = strdup(flag);
+	else if (env != NULL && env[0] != '\0')
+		out = strdup(env);
+	else if (c->socket_path != NULL)
+		out = strdup(c->socket_path);
+	else if (run != NULL && run[0] == '/') {
+		snprintf(buf, sizeof(buf), "%s/irsearch.sock", run);
+		out = strdup(buf);
+	} else if ((out = data_file("irsearch.sock")) == NULL) {
+		irs_fail(e, IRS_BAD_REQUEST, "no --socket given and none of XDG_RUNTIME_DIR, XDG_DATA_HOME, HOME is set");
+		return NULL;
+	}
+	if (out == NULL)
+		irs_fail(e, IRS_INTERNAL, "out of memory");
+	return out;
+}
+
 char *
 config_db_path(const irs_config *c, const char *flag, irs_error *e)
 {
-	const char *env = getenv("IRSEARCH_DB"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	char buf[PATH_MAX];
+	const char *env = getenv("IRSEARCH_DB");
 	char *out;
 
 	if (flag != NULL && flag[0] != '\0')
@@ -192,13 +259,7 @@ config_db_path(const irs_config *c, const char *flag, irs_error *e)
 		out = strdup(env);
 	else if (c->db_path != NULL)
 		out = strdup(c->db_path);
-	else if (xdg != NULL && xdg[0] == '/') {
-		snprintf(buf, sizeof(buf), "%s/irsearch/index.db", xdg);
-		out = strdup(buf);
-	} else if (home != NULL && home[0] == '/') {
-		snprintf(buf, sizeof(buf), "%s/.local/share/irsearch/index.db", home);
-		out = strdup(buf);
-	} else {
+	else if ((out = data_file("index.db")) == NULL) {
 		irs_fail(e, IRS_BAD_REQUEST, "no --db given and neither XDG_DATA_HOME nor HOME is set");
 		return NULL;
 	}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "irsearch/printer.h"
+#include "irsearch/protocol.h"
 #include "irsearch/utf8.h"
 
 #define BOLD "\033[1m"
@@ -30,26 +31,35 @@ set_string(json_t *o, const char *key, const char *s)
 }
 
 static json_t *
-hit_object(const search_hit *h)
+hit_object(const search_hit *h, unsigned fields)
 {
 	json_t *o = json_object();
-	int rc;
+	int rc = 0;
 
 	if (o == NULL)
 		return NULL;
-	rc = json_object_set_new(o, "id", json_integer(h->id));
-	rc |= set_string(o, "path", h->path);
-	rc |= set_string(o, "title", h->title);
-	rc |= set_string(o, "author", h->author);
-	rc |= set_string(o, "date", h->date);
-	if (h->date != NULL)
+	if (fields & FIELD_ID)
+		rc |= json_object_set_new(o, "id", json_integer(h->id));
+	if (fields & FIELD_PATH)
+		rc |= set_string(o, "path", h->path);
+	if (fields & FIELD_TITLE)
+		rc |= set_string(o, "title", h->title);
+	if (fields & FIELD_AUTHOR)
+		rc |= set_string(o, "author", h->author);
+	if ((fields & FIELD_DATE) && h->date != NULL) {
+		rc |= set_string(o, "date", h->date);
 		rc |= set_string(o, "date_source", h->date_from_mtime ? "mtime" : "document");
-	rc |= set_string(o, "type", h->type);
-	rc |= set_string(o, "lang", h->lang);
-	if (h->pages > 0)
+	}
+	if (fields & FIELD_TYPE)
+		rc |= set_string(o, "type", h->type);
+	if (fields & FIELD_LANG)
+		rc |= set_string(o, "lang", h->lang);
+	if ((fields & FIELD_PAGES) && h->pages > 0)
 		rc |= json_object_set_new(o, "pages", json_integer(h->pages));
-	rc |= json_object_set_new(o, "score", json_real(h->score));
-	rc |= set_string(o, "snippet", h->snippet != NULL ? h->snippet : "");
+	if (fields & FIELD_SCORE)
+		rc |= json_object_set_new(o, "score", json_real(h->score));
+	if (fields & FIELD_SNIPPET)
+		rc |= set_string(o, "snippet", h->snippet != NULL ? h->snippet : "");
 	if (rc != 0) {
 		json_decref(o);
 		return NULL;
@@ -57,8 +67,8 @@ hit_object(const search_hit *h)
 	return o;
 }
 
-static char *
-dump_line(json_t *o)
+char *
+printer_json_dump(json_t *o)
 {
 	char *s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
 
@@ -67,7 +77,7 @@ dump_line(json_t *o)
 }
 
 char *
-printer_json_result(const search_result *r)
+printer_json_result(const search_result *r, unsigned fields)
 {
 	json_t *o = json_object(), *hits = json_array();
 	int i, rc;
@@ -81,7 +91,7 @@ printer_json_result(const search_result *r)
 	rc |= json_object_set_new(o, "total", json_integer(r->total));
 	rc |= json_object_set_new(o, "took_ms", json_real(r->took_ms));
 	for (i = 0; i < r->nhits && rc == 0; i++) {
-		json_t *h = hit_object(&r->hits[i]);
+		json_t *h = hit_object(&r->hits[i], fields);
 
 		rc = h != NULL ? json_array_append_new(hits, h) : -1;
 	}
@@ -90,7 +100,44 @@ printer_json_result(const search_result *r)
 		json_decref(o);
 		return NULL;
 	}
-	return dump_line(o);
+	return printer_json_dump(o);
+}
+
+char *
+printer_json_doc(int64_t id, const irs_doc *doc, int with_text)
+{
+	json_t *o = json_object(), *d = json_object();
+	int rc;
+
+	if (o == NULL || d == NULL) {
+		json_decref(o);
+		json_decref(d);
+		return NULL;
+	}
+	rc = json_object_set_new(d, "id", json_integer(id));
+	rc |= set_string(d, "path", doc->path);
+	rc |= json_object_set_new(d, "size", json_integer(doc->size));
+	rc |= json_object_set_new(d, "mtime", json_integer(doc->mtime_ns / 1000000000));
+	rc |= set_string(d, "type", doc->type);
+	rc |= set_string(d, "title", doc->title);
+	rc |= set_string(d, "author", doc->author);
+	if (doc->date[0] != '\0') {
+		rc |= set_string(d, "date", doc->date);
+		rc |= set_string(d, "date_source", doc->date_from_mtime ? "mtime" : "document");
+	}
+	if (doc->lang[0] != '\0')
+		rc |= set_string(d, "lang", doc->lang);
+	if (doc->pages > 0)
+		rc |= json_object_set_new(d, "pages", json_integer(doc->pages));
+	if (with_text)
+		rc |= set_string(d, "text", doc->body != NULL ? doc->body : "");
+	rc |= json_object_set_new(o, "ok", json_true());
+	rc |= json_object_set_new(o, "doc", d);
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return printer_json_dump(o);
 }
 
 char *
@@ -112,7 +159,7 @@ printer_json_error(irs_code code, const char *message)
 		json_decref(o);
 		return NULL;
 	}
-	return dump_line(o);
+	return printer_json_dump(o);
 }
 
 void

@@ -293,6 +293,15 @@ protocol_answer(store_t *store, const protocol_request *req, const protocol_serv
 	return printer_json_error(IRS_INTERNAL, "unhandled op");
 }
 
+char *
+protocol_search_request(const search_request *req)
+{
+	return printer_json_dump(json_pack("{s:s, s:s, s:i, s:i, s:s, s:[s,s]}", "op", "search", "q", req->query,
+					   "limit", req->limit, "offset", req->offset, "sort",
+					   req->sort == SORT_DATE ? "date" : "rank", "markers", req->mark_open,
+					   req->mark_close));
+}
+
 static char *
 string_or_null(json_t *o, const char *key)
 {

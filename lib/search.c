@@ -63,6 +63,15 @@ snippet_copy(sqlite3_stmt *st, int col)
 	return out;
 }
 
+/* A query stopped by the caller's progress handler ran out of its time budget. */
+static irs_code
+sql_fail(sqlite3 *db, irs_error *e)
+{
+	if (sqlite3_errcode(db) == SQLITE_INTERRUPT)
+		return irs_fail(e, IRS_TIMEOUT, "the query took longer than its time budget");
+	return irs_fail(e, IRS_INTERNAL, "search failed: %s", sqlite3_errmsg(db));
+}
+
 static irs_code
 count_matches(sqlite3 *db, const char *fts, int64_t *total, irs_error *e)
 {
@@ -77,7 +86,7 @@ count_matches(sqlite3 *db, const char *fts, int64_t *total, irs_error *e)
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
-		return irs_fail(e, IRS_INTERNAL, "search failed: %s", sqlite3_errmsg(db));
+		return sql_fail(db, e);
 	return IRS_OK;
 }
 
@@ -98,7 +107,7 @@ collect_hits(sqlite3 *db, const search_request *req, const char *fts, search_res
 		 req->weight_title, req->weight_author, req->weight_body,
 		 req->sort == SORT_DATE ? "d.date DESC NULLS LAST," : "");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return irs_fail(e, IRS_INTERNAL, "search failed: %s", sqlite3_errmsg(db));
+		return sql_fail(db, e);
 	sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, req->mark_open, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, req->mark_close, -1, SQLITE_STATIC);
@@ -125,9 +134,13 @@ collect_hits(sqlite3 *db, const search_request *req, const char *fts, search_res
 		h->score = -sqlite3_column_double(st, 9);
 		h->snippet = snippet_copy(st, 10);
 	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		irs_code code = sql_fail(db, e);
+
+		sqlite3_finalize(st);
+		return code;
+	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return irs_fail(e, IRS_INTERNAL, "search failed: %s", sqlite3_errmsg(db));
 	return IRS_OK;
 }
 

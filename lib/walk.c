@@ -39,7 +39,10 @@ walk_entry(struct walk *w, const char *path, int depth)
 		struct stat lst;
 		int dangling = errno == ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
 
-		w->on_problem(w->ud, path, 0, dangling ? "broken symbolic link" : strerror(errno));
+		if (dangling)
+			w->on_problem(w->ud, path, WALK_SKIPPED, "broken symbolic link");
+		else
+			w->on_problem(w->ud, path, WALK_FILE_FAILED, strerror(errno));
 		return;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -48,12 +51,12 @@ walk_entry(struct walk *w, const char *path, int depth)
 		return;
 	}
 	if (depth >= IRS_MAX_WALK_DEPTH) {
-		w->on_problem(w->ud, path, 1, "folders nested too deep, not entered");
+		w->on_problem(w->ud, path, WALK_DIR_FAILED, "folders nested too deep, not entered");
 		return;
 	}
 	for (i = 0; i < depth; i++)
 		if (w->chain[i].dev == st.st_dev && w->chain[i].ino == st.st_ino) {
-			w->on_problem(w->ud, path, 0, "symbolic link loop, not followed");
+			w->on_problem(w->ud, path, WALK_SKIPPED, "symbolic link loop, not followed");
 			return;
 		}
 	walk_dir(w, path, &st, depth);
@@ -73,7 +76,7 @@ walk_dir(struct walk *w, const char *dir, const struct stat *st, int depth)
 		char what[128];
 
 		snprintf(what, sizeof(what), "cannot read folder: %s", strerror(errno));
-		w->on_problem(w->ud, dir, 1, what);
+		w->on_problem(w->ud, dir, WALK_DIR_FAILED, what);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -85,7 +88,7 @@ walk_dir(struct walk *w, const char *dir, const struct stat *st, int depth)
 				 names[i]->d_name);
 			walk_entry(w, path, depth + 1);
 		} else if (path == NULL) {
-			w->on_problem(w->ud, dir, 1, "out of memory");
+			w->on_problem(w->ud, dir, WALK_DIR_FAILED, "out of memory");
 		}
 		free(path);
 		free(names[i]);

@@ -1,11 +1,13 @@
 /*
  * irsearch - query the index from the command line.
  *
- * Until the daemon exists this opens the database itself (what --direct
- * will always do): read-only, so a search can never change the index.
+ * Asks irsearchd when one answers on the socket, else (and always with
+ * --direct, or when --db names an index) opens the database itself,
+ * read-only, so a search can never change the index.
  * Output goes through the printers, so --json prints the very object the
  * socket protocol answers with.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,14 +17,20 @@
 #include "irsearch/config.h"
 #include "irsearch/limits.h"
 #include "irsearch/printer.h"
+#include "irsearch/protocol.h"
 #include "irsearch/search.h"
 #include "irsearch/store.h"
+#include "client.h"
+
+/* The largest answer read from the daemon, and how long to wait for it. */
+#define CLIENT_MAX_ANSWER (64L * 1024 * 1024)
+#define CLIENT_TIMEOUT_MS 30000
 
 #define BOLD "\033[1m"
 #define PLAIN "\033[0m"
 
 struct options {
-	const char *db_flag, *config_flag;
+	const char *db_flag, *config_flag, *socket_flag;
 	int limit;		/* 0: the config's */
 	int offset;
 	int json, direct, verbose;
@@ -33,18 +41,23 @@ struct options {
 static void
 usage(FILE *out)
 {
-	fputs("usage: irsearch [options] QUERY...\n"
+	fputs("usage: irsearch [options] [--] QUERY...\n"
 	      "Search the index; best matches first.\n"
 	      "  -n N               show N hits (default 10, at most 1000)\n"
 	      "  --offset K         skip the first K hits\n"
 	      "  --sort rank|date   by relevance (default) or newest first\n"
 	      "  --json             print the response as one JSON object\n"
 	      "  --color WHEN       highlight: auto (on a terminal), always, never\n"
-	      "  --direct           read the index file directly\n"
+	      "  --direct           read the index file, not the daemon's answer\n"
+	      "  --socket PATH      the daemon's socket (default $IRSEARCH_SOCKET, else\n"
+	      "                     $XDG_RUNTIME_DIR/irsearch.sock)\n"
+	      "  -v, --verbose      say whether the daemon or the file answered\n"
 	      "  --db PATH          index file (default $IRSEARCH_DB, else\n"
 	      "                     ~/.local/share/irsearch/index.db)\n"
 	      "  --config FILE      settings (default ~/.config/irsearch/irsearch.conf)\n"
 	      "  --help, --version\n"
+	      "Options come first; everything from the first word on is the query\n"
+	      "(use -- before a query that starts with -).\n"
 	      "Query: words (all must match, each stemmed), \"a phrase\", a OR b,\n"
 	      "-word or NOT word (exclude), pref* (words starting with pref).\n"
 	      "Exit status: 0 something matched, 1 nothing matched, 2 error.\n", out);
@@ -83,6 +96,7 @@ parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 'S' },
 		{ "offset", required_argument, NULL, 'o' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
@@ -97,10 +111,15 @@ parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->color = -1;
-	while ((opt = getopt_long(argc, argv, "n:v", longopts, NULL)) != -1) {
+	/* getopt names the program by argv[0], often a path; errors say "irsearch: ...",
+	 * on one line (the usage is for --help). */
+	argv[0] = "irsearch";
+	/* Options come before the query ("+"): in "irsearch sco -nato", -nato is an exclusion. */
+	while ((opt = getopt_long(argc, argv, "+n:v", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': o->db_flag = optarg; break;
 		case 'c': o->config_flag = optarg; break;
+		case 'S': o->socket_flag = optarg; break;
 		case 'j': o->json = 1; break;
 		case 'D': o->direct = 1; break;
 		case 'v': o->verbose = 1; break;
@@ -140,7 +159,7 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("irsearch %s\n", IRS_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default: return 2;
 		}
 	}
 	return -1;
@@ -168,6 +187,68 @@ join_query(int argc, char **argv)
 	return q;
 }
 
+/* Prints a result the way the options ask; returns the exit status. */
+static int
+print_result(const struct options *o, const search_result *res, int bold)
+{
+	if (o->json) {
+		char *line = printer_json_result(res, FIELD_ALL);
+
+		if (line == NULL)
+			return fail(o, IRS_INTERNAL, "out of memory");
+		puts(line);
+		free(line);
+	} else {
+		printer_text_result(stdout, res, o->offset, bold);
+	}
+	return res->total > 0 ? 0 : 1;
+}
+
+/*
+ * Asks the daemon; returns the exit status, or -1 when no daemon answers
+ * (the caller then reads the index itself).
+ */
+static int
+search_via_daemon(const struct options *o, const irs_config *cfg, const search_request *req, int bold)
+{
+	search_result *res = NULL;
+	irs_error e;
+	char *path = config_socket_path(cfg, o->socket_flag, &e), *request = NULL, *answer = NULL;
+	client_t *c = NULL;
+	int status = -1;
+
+	if (path == NULL)
+		return -1;
+	c = client_connect(path);
+	if (c == NULL) {
+		if (o->verbose)
+			fprintf(stderr, "irsearch: no daemon on %s (%s); reading the index directly\n", path, strerror(errno));
+	} else if ((request = protocol_search_request(req)) == NULL || client_send_line(c, request) != 0 ||
+		   (answer = client_read_line(c, CLIENT_MAX_ANSWER, CLIENT_TIMEOUT_MS)) == NULL) {
+		fprintf(stderr, "irsearch: the daemon on %s did not answer; reading the index directly\n", path);
+	} else if (protocol_read_result(answer, strlen(answer), &res, &e) != IRS_OK) {
+		fprintf(stderr, "irsearch: %s\n", e.msg);
+		if (o->json)
+			puts(answer);
+		status = 2;
+	} else {
+		if (o->verbose)
+			fprintf(stderr, "irsearch: answered by the daemon on %s\n", path);
+		if (o->json) {
+			puts(answer);	/* the daemon's object, as it sent it */
+			status = res->total > 0 ? 0 : 1;
+		} else {
+			status = print_result(o, res, bold);
+		}
+	}
+	search_result_free(res);
+	free(answer);
+	free(request);
+	client_close(c);
+	free(path);
+	return status;
+}
+
 static int
 run_search(const struct options *o, const irs_config *cfg, const char *db_path, const char *query)
 {
@@ -190,25 +271,15 @@ run_search(const struct options *o, const irs_config *cfg, const char *db_path, 
 		req.mark_open = bold ? BOLD : "";
 		req.mark_close = bold ? PLAIN : "";
 	}
+	/* An index named on the command line is read directly: the daemon serves its own. */
+	if (!o->direct && o->db_flag == NULL && (status = search_via_daemon(o, cfg, &req, bold)) >= 0)
+		return status;
 	if (store_open(db_path, STORE_READ, NULL, &store, &e) != IRS_OK ||
 	    search_run(store_db(store), &req, &res, &e) != IRS_OK) {
 		store_close(store);
 		return fail(o, e.code, e.msg);
 	}
-	if (o->json) {
-		char *line = printer_json_result(res);
-
-		if (line == NULL) {
-			search_result_free(res);
-			store_close(store);
-			return fail(o, IRS_INTERNAL, "out of memory");
-		}
-		puts(line);
-		free(line);
-	} else {
-		printer_text_result(stdout, res, o->offset, bold);
-	}
-	status = res->total > 0 ? 0 : 1;
+	status = print_result(o, res, bold);
 	search_result_free(res);
 	store_close(store);
 	return status;

@@ -481,7 +481,14 @@ server_run(const server_options *opt, irs_error *e)
 			else if (fd == s.notify_rd)
 				take_answers(&s);
 			else if ((c = s.conns[fd]) != NULL) {
-				if (ev[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+				/* Closed both ways: no answer can reach the client, and
+				 * epoll reports the hang-up until the socket is closed,
+				 * which would spin this loop while its request is in the pool. */
+				if (ev[i].events & (EPOLLHUP | EPOLLERR)) {
+					close_conn(&s, c, "hung up");
+					continue;
+				}
+				if (ev[i].events & (EPOLLIN | EPOLLRDHUP))
 					read_conn(&s, c);
 				if (s.conns[fd] == c && (ev[i].events & EPOLLOUT))
 					flush_out(&s, c);

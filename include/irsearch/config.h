@@ -23,6 +23,11 @@ typedef struct irs_config {
 	double weight_body;
 	int snippet_tokens;	/* [search] snippet_tokens */
 	char *socket_path;	/* [searchd] socket */
+	int workers;		/* [searchd] workers: threads answering queries */
+	int socket_mode;	/* [searchd] socket_mode, octal, e.g. 0600 */
+	int max_clients;	/* [searchd] max_clients */
+	int idle_timeout_s;	/* [searchd] idle_timeout, seconds */
+	int query_budget_ms;	/* [searchd] query_timeout, milliseconds */
 } irs_config;
 
 /* Fills c with the defaults; free with config_free. */
@@ -42,6 +47,17 @@ irs_code config_load(irs_config *c, const char *path, irs_error *e);
  * ~/.local/share/irsearch/index.db).  Caller frees the result.
  */
 char *config_db_path(const irs_config *c, const char *flag, irs_error *e);
+
+/*
+ * The daemon's socket: flag when not NULL, else $IRSEARCH_SOCKET, else the
+ * config's socket, else $XDG_RUNTIME_DIR/irsearch.sock, else irsearch.sock
+ * beside the default database (never a predictable path in a shared
+ * folder).  Caller frees the result.
+ */
+char *config_socket_path(const irs_config *c, const char *flag, irs_error *e);
+
+/* Reads an octal socket mode ("0660"); refuses modes writable by others.  Returns 1 when valid. */
+int config_parse_socket_mode(const char *v, int *out);
 
 /* Frees what c holds; accepts NULL. */
 void config_free(irs_config *c);

@@ -37,6 +37,15 @@
 /* Tokens of context in a snippet. */
 #define IRS_SNIPPET_TOKENS 30
 
+/* The daemon: longest request line, default budgets and caps. */
+#define IRS_MAX_REQUEST_BYTES 65536
+#define IRS_DEFAULT_IDLE_TIMEOUT_S 60
+#define IRS_DEFAULT_QUERY_BUDGET_MS 2000
+#define IRS_DEFAULT_MAX_CLIENTS 4096
+#define IRS_DEFAULT_WORKERS 4
+/* Unsent answer bytes a client may leave queued before it is dropped. */
+#define IRS_MAX_PENDING_OUTPUT (8L * 1024 * 1024)
+
 /* Documents written per transaction while indexing. */
 #define IRS_BATCH_DOCS 500
 /* Milliseconds a connection waits for the write lock before giving up. */

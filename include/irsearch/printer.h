@@ -11,11 +11,24 @@
 
 #include <stdio.h>
 
+#include "irsearch/doc.h"
 #include "irsearch/error.h"
 #include "irsearch/search.h"
 
-/* The response object as one line of JSON, without a newline; caller frees. NULL when out of memory. */
-char *printer_json_result(const search_result *r);
+struct json_t;
+
+/*
+ * The response object as one line of JSON, without a newline; caller frees.
+ * fields is a mask of protocol.h's FIELD_* bits (FIELD_ALL for every field).
+ * NULL when out of memory.
+ */
+char *printer_json_result(const search_result *r, unsigned fields);
+
+/* {"ok":true,"doc":{...}} for one document, with its text when with_text. */
+char *printer_json_doc(int64_t id, const irs_doc *doc, int with_text);
+
+/* Dumps o as one line and releases it (o may be NULL: out of memory). */
+char *printer_json_dump(struct json_t *o);
 
 /* {"ok":false,"error":{"code":...,"message":...}} as one line; caller frees. */
 char *printer_json_error(irs_code code, const char *message);

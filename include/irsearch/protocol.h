@@ -72,6 +72,9 @@ typedef struct protocol_server_info {
 char *protocol_answer(store_t *store, const protocol_request *req,
 		      const protocol_server_info *info);
 
+/* The request line asking the daemon for req (caller frees); NULL when out of memory. */
+char *protocol_search_request(const search_request *req);
+
 /*
  * Reads a search answer line back into a result (caller frees with
  * search_result_free); for an error answer, fills e with its code and

@@ -16,8 +16,15 @@
 /* Called for every non-folder entry (st is its stat, links followed); nonzero stops the walk. */
 typedef int (*walk_file_fn)(void *ud, const char *path, const struct stat *st);
 
-/* Called for what could not be visited; is_dir says a whole folder was missed. */
-typedef void (*walk_problem_fn)(void *ud, const char *path, int is_dir, const char *what);
+/* What a problem means for the caller. */
+typedef enum walk_problem {
+	WALK_SKIPPED,		/* deliberately not visited: a symbolic link loop, a broken link */
+	WALK_FILE_FAILED,	/* a file that could not be looked at */
+	WALK_DIR_FAILED		/* a whole folder missed: its files are unknown this time */
+} walk_problem;
+
+/* Called for what was not visited, with why. */
+typedef void (*walk_problem_fn)(void *ud, const char *path, walk_problem kind, const char *what);
 
 /*
  * Walks root, an absolute path to a folder or a single file.  Returns
