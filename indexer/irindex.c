@@ -109,43 +109,82 @@ commit_batch_if_full(struct run *r, irs_error *e)
 	return rc == IRS_OK ? store_begin(r->store, e) : rc;
 }
 
-/* Reads the whole file into a buffer the caller frees; NULL with errno set on failure. */
-static char *
-read_file(const char *path, size_t size, size_t *len)
+/* Reads until cap bytes or end of file; returns the count, or -1 with errno set. */
+static ssize_t
+read_full(int fd, char *buf, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	char *buf;
 	size_t n = 0;
 
-	if (fd < 0)
-		return NULL;
-	buf = malloc(size + 1);
-	if (buf == NULL) {
-		close(fd);
-		errno = ENOMEM;
-		return NULL;
-	}
-	while (n < size) {
-		ssize_t got = read(fd, buf + n, size - n);
+	while (n < cap) {
+		ssize_t got = read(fd, buf + n, cap - n);
 
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0) {
-			int saved = errno;
-
-			free(buf);
-			close(fd);
-			errno = saved;
-			return NULL;
-		}
+		if (got < 0)
+			return -1;
 		if (got == 0)
 			break;	/* the file shrank while we read it: take what is there */
 		n += (size_t)got;
 	}
+	return (ssize_t)n;
+}
+
+/* A file that cannot be read keeps the document it had: nothing is lost. */
+static int
+note_unreadable(struct run *r, const char *path, const store_stamp *old, int known)
+{
+	char what[128];
+	irs_error e;
+
+	snprintf(what, sizeof(what), "cannot read: %s", strerror(errno));
+	count_failure(r, path, what);
+	if (known && store_mark_seen(r->store, old->id, &e) != IRS_OK)
+		return stop_run(r, &e);
+	return 0;
+}
+
+/*
+ * Reads the file into doc's buffer *data (caller frees): its head first, to
+ * learn its type, and the rest only when the type has an extractor.
+ * Returns 1 when the file should be extracted, 0 when it was skipped or
+ * could not be read (and counted), -1 when the run must stop.
+ */
+static int
+read_document(struct run *r, const char *path, const struct stat *st, const store_stamp *old,
+	      int known, irs_doc *doc, char **data, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	size_t size = (size_t)st->st_size;
+	ssize_t head, rest = 0;
+	irs_error e;
+
+	*data = NULL;
+	if (fd < 0)
+		return note_unreadable(r, path, old, known) ? -1 : 0;
+	if ((*data = malloc(size + 1)) == NULL) {
+		close(fd);
+		irs_fail(&e, IRS_INTERNAL, "out of memory");
+		return stop_run(r, &e) ? -1 : 0;
+	}
+	head = read_full(fd, *data, size < IRS_DETECT_HEAD ? size : IRS_DETECT_HEAD);
+	if (head >= 0 && detect_type(r->detector, path, (const unsigned char *)*data, (size_t)head,
+				     doc->type, sizeof(doc->type), &e) != IRS_OK) {
+		close(fd);
+		return stop_run(r, &e) ? -1 : 0;
+	}
+	if (head >= 0 && !extract_supports(doc->type)) {
+		close(fd);
+		count_skip(r, path, doc->type);
+		return 0;
+	}
+	if (head >= 0 && (size_t)head == IRS_DETECT_HEAD)
+		rest = read_full(fd, *data + head, size - (size_t)head);
 	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	if (head < 0 || rest < 0)
+		return note_unreadable(r, path, old, known) ? -1 : 0;
+	*len = (size_t)head + (size_t)rest;
+	(*data)[*len] = '\0';
+	return 1;
 }
 
 /* Extracts and stores one new or changed file; returns nonzero to stop the walk. */
@@ -164,15 +203,12 @@ index_file(struct run *r, const char *path, const struct stat *st, const store_s
 		count_skip(r, path, "larger than 256 MiB");
 		return 0;
 	}
-	data = read_file(path, (size_t)st->st_size, &len);
-	if (data == NULL) {
-		char what[128];
-
-		snprintf(what, sizeof(what), "cannot read: %s", strerror(errno));
-		count_failure(r, path, what);
-		/* An unreadable file keeps the document it had: nothing is lost. */
-		if (known && store_mark_seen(r->store, old->id, &e) != IRS_OK)
-			return stop_run(r, &e);
+	switch (read_document(r, path, st, old, known, &doc, &data, &len)) {
+	case -1:
+		free(data);
+		return 1;
+	case 0:
+		free(data);
 		return 0;
 	}
 	doc.size = st->st_size;
@@ -185,17 +221,6 @@ index_file(struct run *r, const char *path, const struct stat *st, const store_s
 			rc = store_mark_seen(r->store, old->id, &e);
 		r->unchanged++;
 		return rc != IRS_OK ? stop_run(r, &e) : 0;
-	}
-	rc = detect_type(r->detector, path, (const unsigned char *)data,
-			 len < IRS_DETECT_HEAD ? len : IRS_DETECT_HEAD, doc.type, sizeof(doc.type), &e);
-	if (rc != IRS_OK) {
-		free(data);
-		return stop_run(r, &e);
-	}
-	if (!extract_supports(doc.type)) {
-		count_skip(r, path, doc.type);
-		free(data);
-		return 0;
 	}
 	doc.path = strdup(path);
 	rc = doc.path != NULL ? extract_document(data, len, &doc, &e)
@@ -254,14 +279,18 @@ on_file(void *ud, const char *path, const struct stat *st)
 }
 
 static void
-on_problem(void *ud, const char *path, int is_dir, const char *what)
+on_problem(void *ud, const char *path, walk_problem kind, const char *what)
 {
 	struct run *r = ud;
 	irs_error e;
 
+	if (kind == WALK_SKIPPED) {
+		count_skip(r, path, what);
+		return;
+	}
 	count_failure(r, path, what);
 	/* A folder we could not read keeps its documents until we can. */
-	if (is_dir && r->fatal == IRS_OK && store_keep_subtree(r->store, path, &e) != IRS_OK)
+	if (kind == WALK_DIR_FAILED && r->fatal == IRS_OK && store_keep_subtree(r->store, path, &e) != IRS_OK)
 		stop_run(r, &e);
 }
 
@@ -356,6 +385,9 @@ main(int argc, char **argv)
 	int opt, i, nroots;
 	char **roots;
 
+	/* getopt names the program by argv[0], often a path; errors say "irindex: ...",
+	 * on one line (the usage is for --help). */
+	argv[0] = "irindex";
 	while ((opt = getopt_long(argc, argv, "qv", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': db_flag = optarg; break;
@@ -366,12 +398,13 @@ main(int argc, char **argv)
 		case 'v': r.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("irindex %s\n", IRS_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default: return 2;
 		}
 	}
 	config_init(&cfg);
 	if (config_load(&cfg, config_flag, &e) != IRS_OK) {
 		fprintf(stderr, "irindex: %s\n", e.msg);
+		config_free(&cfg);
 		return 2;
 	}
 	if (languages == NULL)
