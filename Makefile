@@ -26,7 +26,7 @@ TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 
 LIB_SRC = lib/error.c lib/utf8.c lib/doc.c lib/tokenize.c lib/store.c lib/config.c \
 	lib/walk.c lib/detect.c lib/extract.c lib/extract_text.c lib/query.c \
-	lib/search.c lib/printer.c lib/protocol.c
+	lib/snippet.c lib/rank.c lib/search.c lib/printer.c lib/protocol.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 EXT_OBJ = $(BUILD)/ext/tokenize.o $(BUILD)/ext/error.o $(BUILD)/ext/extension.o
 TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -73,7 +73,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libirsearch.a
 $(BUILD)/tests/sockclient: $(BUILD)/tests/tools/sockclient.o $(BUILD)/searchd/client.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $(BUILD)/tests/tools/sockclient.o $(BUILD)/searchd/client.o
 
-tests: all $(TESTS) $(BUILD)/tests/sockclient
+# The relevance suite's scorer (tests/e2e/relevance.sh).
+$(BUILD)/tests/relevance: $(BUILD)/tests/tools/relevance.o $(BUILD)/libirsearch.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/tests/tools/relevance.o $(BUILD)/libirsearch.a $(LIBS)
+
+tests: all $(TESTS) $(BUILD)/tests/sockclient $(BUILD)/tests/relevance
 
 deps:
 	@scripts/install-deps

@@ -24,6 +24,7 @@ config_init(irs_config *c)
 	c->weight_title = 10.0;
 	c->weight_author = 5.0;
 	c->weight_body = 1.0;
+	c->proximity = 0.5;
 	c->snippet_tokens = IRS_SNIPPET_TOKENS;
 	c->workers = IRS_DEFAULT_WORKERS;
 	c->socket_mode = 0600;
@@ -140,6 +141,8 @@ on_setting(void *user, const char *section, const char *name, const char *value)
 			ok = parse_weight(value, &c->weight_author);
 		else if (strcmp(name, "body_weight") == 0)
 			ok = parse_weight(value, &c->weight_body);
+		else if (strcmp(name, "proximity") == 0)
+			ok = parse_weight(value, &c->proximity);
 		else if (strcmp(name, "snippet_tokens") == 0)
 			ok = parse_int(value, 1, 64, &c->snippet_tokens);
 	} else if (strcmp(section, "searchd") == 0) {

@@ -30,6 +30,48 @@ set_string(json_t *o, const char *key, const char *s)
 	return json_object_set_new(o, key, v);
 }
 
+static int
+set_passages(json_t *o, const search_hit *h)
+{
+	json_t *list = json_array();
+	int i, rc = list == NULL;
+
+	for (i = 0; i < h->npassages && rc == 0; i++) {
+		json_t *p = json_object();
+
+		rc = p == NULL;
+		if (rc == 0 && h->passages[i].page > 0)
+			rc |= json_object_set_new(p, "page", json_integer(h->passages[i].page));
+		if (rc == 0)
+			rc |= set_string(p, "text", h->passages[i].text);
+		rc |= p != NULL ? json_array_append_new(list, p) : -1;
+	}
+	return rc == 0 ? json_object_set_new(o, "passages", list) : (json_decref(list), -1);
+}
+
+static const char *const column_names[3] = { "title", "author", "body" };
+
+/* "explain": per column its matches and its share of the score, and the proximity bonus; they add up. */
+static int
+set_explain(json_t *o, const search_hit *h)
+{
+	json_t *x = json_object(), *cols = json_object();
+	int c, rc = x == NULL || cols == NULL;
+
+	for (c = 0; c < 3 && rc == 0; c++)
+		rc |= json_object_set_new(cols, column_names[c],
+					  json_pack("{s:i, s:f}", "matches", h->explain.column_matches[c],
+						    "score", h->explain.column_score[c]));
+	if (rc == 0) {
+		rc |= json_object_set_new(x, "score", json_real(h->score));
+		rc |= json_object_set_new(x, "columns", cols);
+		rc |= json_object_set_new(x, "proximity", json_real(h->explain.proximity));
+		cols = NULL;
+	}
+	json_decref(cols);
+	return rc == 0 ? json_object_set_new(o, "explain", x) : (json_decref(x), -1);
+}
+
 static json_t *
 hit_object(const search_hit *h, unsigned fields)
 {
@@ -58,8 +100,14 @@ hit_object(const search_hit *h, unsigned fields)
 		rc |= json_object_set_new(o, "pages", json_integer(h->pages));
 	if (fields & FIELD_SCORE)
 		rc |= json_object_set_new(o, "score", json_real(h->score));
+	if ((fields & FIELD_PAGE) && h->page > 0)
+		rc |= json_object_set_new(o, "page", json_integer(h->page));
 	if (fields & FIELD_SNIPPET)
 		rc |= set_string(o, "snippet", h->snippet != NULL ? h->snippet : "");
+	if (fields & FIELD_PASSAGES)
+		rc |= set_passages(o, h);
+	if (h->explained)
+		rc |= set_explain(o, h);
 	if (rc != 0) {
 		json_decref(o);
 		return NULL;
@@ -90,6 +138,8 @@ printer_json_result(const search_result *r, unsigned fields)
 	rc = json_object_set_new(o, "ok", json_true());
 	rc |= json_object_set_new(o, "total", json_integer(r->total));
 	rc |= json_object_set_new(o, "took_ms", json_real(r->took_ms));
+	if (r->relaxed)
+		rc |= json_object_set_new(o, "relaxed", json_true());
 	for (i = 0; i < r->nhits && rc == 0; i++) {
 		json_t *h = hit_object(&r->hits[i], fields);
 
@@ -165,8 +215,10 @@ printer_json_error(irs_code code, const char *message)
 void
 printer_text_result(FILE *out, const search_result *r, int offset, int bold)
 {
-	int i;
+	int i, k;
 
+	if (r->relaxed && r->nhits > 0)
+		fputs("No report has all the words; these have some of them.\n\n", out);
 	for (i = 0; i < r->nhits; i++) {
 		const search_hit *h = &r->hits[i];
 
@@ -178,8 +230,22 @@ printer_text_result(FILE *out, const search_result *r, int offset, int bold)
 		if (h->author != NULL)
 			fprintf(out, "%s \xc2\xb7 ", h->author);
 		fprintf(out, "%s\n", h->path);
-		if (h->snippet != NULL && h->snippet[0] != '\0')
+		if (h->npassages == 0 && h->snippet != NULL && h->snippet[0] != '\0')
 			fprintf(out, "    %s\n", h->snippet);
+		for (k = 0; k < h->npassages; k++) {
+			if (h->passages[k].text[0] == '\0')
+				continue;
+			if (h->passages[k].page > 0)
+				fprintf(out, "    p. %d: %s\n", h->passages[k].page, h->passages[k].text);
+			else
+				fprintf(out, "    %s\n", h->passages[k].text);
+		}
+		if (h->explained)
+			fprintf(out, "    score %.3f = title %.3f (%d matches) + author %.3f (%d) + body %.3f (%d)"
+				" + proximity %.3f\n",
+				h->score, h->explain.column_score[0], h->explain.column_matches[0],
+				h->explain.column_score[1], h->explain.column_matches[1],
+				h->explain.column_score[2], h->explain.column_matches[2], h->explain.proximity);
 		fputc('\n', out);
 	}
 	if (r->total > offset + r->nhits)

@@ -21,10 +21,10 @@ static const struct {
 	{ "id", FIELD_ID },	      { "path", FIELD_PATH },	    { "title", FIELD_TITLE },
 	{ "author", FIELD_AUTHOR },   { "date", FIELD_DATE },	    { "type", FIELD_TYPE },
 	{ "lang", FIELD_LANG },	      { "pages", FIELD_PAGES },	    { "score", FIELD_SCORE },
-	{ "snippet", FIELD_SNIPPET },
+	{ "snippet", FIELD_SNIPPET }, { "page", FIELD_PAGE },	    { "passages", FIELD_PASSAGES },
 };
 
-static const char *const search_keys[] = { "op", "q", "limit", "offset", "sort", "markers", "fields", NULL };
+static const char *const search_keys[] = { "op", "q", "limit", "offset", "sort", "markers", "fields", "explain", NULL };
 static const char *const doc_keys[] = { "op", "id", "text", NULL };
 static const char *const bare_keys[] = { "op", NULL };
 
@@ -149,6 +149,11 @@ parse_search(json_t *o, protocol_request *req, irs_error *e)
 		return rc;
 	if ((v = json_object_get(o, "fields")) != NULL && (rc = parse_fields(v, &req->fields, e)) != IRS_OK)
 		return rc;
+	if ((v = json_object_get(o, "explain")) != NULL) {
+		if (!json_is_boolean(v))
+			return irs_fail(e, IRS_BAD_REQUEST, "\"explain\" must be true or false");
+		s->explain = json_is_true(v);
+	}
 	return IRS_OK;
 }
 
@@ -296,10 +301,10 @@ protocol_answer(store_t *store, const protocol_request *req, const protocol_serv
 char *
 protocol_search_request(const search_request *req)
 {
-	return printer_json_dump(json_pack("{s:s, s:s, s:i, s:i, s:s, s:[s,s]}", "op", "search", "q", req->query,
+	return printer_json_dump(json_pack("{s:s, s:s, s:i, s:i, s:s, s:[s,s], s:b}", "op", "search", "q", req->query,
 					   "limit", req->limit, "offset", req->offset, "sort",
 					   req->sort == SORT_DATE ? "date" : "rank", "markers", req->mark_open,
-					   req->mark_close));
+					   req->mark_close, "explain", req->explain));
 }
 
 static char *
@@ -308,6 +313,43 @@ string_or_null(json_t *o, const char *key)
 	const char *v = json_string_value(json_object_get(o, key));
 
 	return v != NULL ? strdup(v) : NULL;
+}
+
+static void
+read_passages(json_t *list, search_hit *hit)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(list, i, p) {
+		const char *text = json_string_value(json_object_get(p, "text"));
+
+		if (hit->npassages == SEARCH_MAX_PASSAGES || text == NULL)
+			break;
+		hit->passages[hit->npassages].page = (int)json_integer_value(json_object_get(p, "page"));
+		if ((hit->passages[hit->npassages].text = strdup(text)) == NULL)
+			break;
+		hit->npassages++;
+	}
+}
+
+static void
+read_explain(json_t *x, search_hit *hit)
+{
+	static const char *const names[3] = { "title", "author", "body" };
+	json_t *cols = json_object_get(x, "columns");
+	int c;
+
+	if (!json_is_object(cols))
+		return;
+	hit->explained = 1;
+	for (c = 0; c < 3; c++) {
+		json_t *col = json_object_get(cols, names[c]);
+
+		hit->explain.column_matches[c] = (int)json_integer_value(json_object_get(col, "matches"));
+		hit->explain.column_score[c] = json_number_value(json_object_get(col, "score"));
+	}
+	hit->explain.proximity = json_number_value(json_object_get(x, "proximity"));
 }
 
 static irs_code
@@ -328,6 +370,9 @@ read_hit(json_t *h, search_hit *hit)
 	hit->pages = (int)json_integer_value(json_object_get(h, "pages"));
 	hit->score = json_number_value(json_object_get(h, "score"));
 	hit->snippet = string_or_null(h, "snippet");
+	hit->page = (int)json_integer_value(json_object_get(h, "page"));
+	read_passages(json_object_get(h, "passages"), hit);
+	read_explain(json_object_get(h, "explain"), hit);
 	return hit->path != NULL ? IRS_OK : IRS_BAD_REQUEST;
 }
 
@@ -375,6 +420,7 @@ protocol_read_result(const char *line, size_t n, search_result **out, irs_error 
 	}
 	r->total = json_integer_value(json_object_get(o, "total"));
 	r->took_ms = json_number_value(json_object_get(o, "took_ms"));
+	r->relaxed = json_is_true(json_object_get(o, "relaxed"));
 	for (i = 0; i < json_array_size(hits) && rc == IRS_OK; i++) {
 		rc = read_hit(json_array_get(hits, i), &r->hits[i]);
 		r->nhits++;

@@ -1,36 +1,71 @@
 /*
- * query.c - compiling a user's query into an FTS5 expression (see query.h).
+ * query.c - parsing a user's query into an FTS5 expression and filters (see query.h).
  *
- * Two passes: the lexer cuts the query into terms (words, phrases, and the
- * operators OR and NOT), each with its column for error messages; the
- * writer joins them.  Every term is written as an FTS5 string with "
- * doubled, and a term with nothing the tokenizer would index (only
- * punctuation) is dropped rather than turned into an empty phrase.
+ * A recursive-descent parser over an incremental lexer.  Each parse
+ * function returns the FTS5 text of what it read (a "fragment"), or NULL
+ * for something with nothing the tokenizer would index (only punctuation),
+ * which is dropped rather than turned into an empty phrase.  Filters go
+ * into the plan, not the expression.
+ *
+ *   query := item+                         (ANDed; excluded items follow NOT)
+ *   item  := ["-" | NOT] alt | filter
+ *   alt   := prim (OR prim)*
+ *   prim  := word | word* | "phrase" | "(" query ")" | NEAR(...) | field: prim
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "irsearch/limits.h"
 #include "irsearch/query.h"
 #include "irsearch/utf8.h"
 
-enum term_kind { TERM_WORD, TERM_PHRASE, TERM_OR, TERM_NOT };
+/* Deepest nesting of parentheses and fields. */
+#define MAX_DEPTH 16
+#define NEAR_DEFAULT 10
+#define NEAR_MAX 1000
 
-struct term {
-	enum term_kind kind;
-	const char *text;	/* into the query; not NUL-terminated */
+enum tok_kind { T_END, T_WORD, T_PHRASE, T_LPAREN, T_RPAREN, T_OR, T_NOT, T_FIELD, T_FILTER, T_NEAR };
+enum filter_kind { F_AFTER, F_BEFORE, F_TYPE, F_LANG };
+
+struct token {
+	enum tok_kind kind;
+	const char *text;	/* word, phrase body, or filter value; not NUL-terminated */
 	size_t len;
-	int negated;
-	int prefix;
 	int column;		/* 1-based, in characters */
+	int negated;		/* written with a leading '-' */
+	int prefix;		/* a word ending in '*' */
+	int which;		/* T_FIELD: index into fields[]; T_FILTER: enum filter_kind */
 };
 
-struct lexer {
+struct parser {
 	const char *q;
-	size_t n;
-	struct term terms[IRS_MAX_QUERY_TERMS];
-	int nterms;
+	size_t n, pos;
+	struct token peeked;
+	int has_peeked;
+	int ntokens;
+	query_plan *plan;
+	irs_error *e;
+	irs_code rc;		/* the first error; parsing stops at it */
+	char *any;		/* the top level's wanted items ORed, with its exclusions */
+};
+
+static const char *const fields[] = { "title", "author", "body" };
+static const char *const filters[] = { [F_AFTER] = "after", [F_BEFORE] = "before", [F_TYPE] = "type", [F_LANG] = "lang" };
+
+static const struct {
+	const char *name;
+	const char *mime[2];
+} type_names[] = {
+	{ "pdf", { "application/pdf", NULL } },
+	{ "html", { "text/html", "application/xhtml+xml" } },
+	{ "docx", { "application/vnd.openxmlformats-officedocument.wordprocessingml.document", NULL } },
+	{ "odt", { "application/vnd.oasis.opendocument.text", NULL } },
+	{ "epub", { "application/epub+zip", NULL } },
+	{ "txt", { "text/plain", NULL } },
+	{ "md", { "text/markdown", NULL } },
 };
 
 /* The 1-based character column of byte offset off. */
@@ -67,233 +102,713 @@ has_word(const char *s, size_t n)
 	return 0;
 }
 
-static irs_code
-add_term(struct lexer *lx, struct term t, irs_error *e)
+static int
+fail(struct parser *p, irs_code code, const char *fmt, ...)
 {
-	if (lx->nterms == IRS_MAX_QUERY_TERMS)
-		return irs_fail(e, IRS_BAD_QUERY, "query has more than %d terms", IRS_MAX_QUERY_TERMS);
-	lx->terms[lx->nterms++] = t;
-	return IRS_OK;
-}
+	va_list ap;
 
-static irs_code
-lex(struct lexer *lx, irs_error *e)
-{
-	size_t i = 0;
-	irs_code rc = IRS_OK;
-
-	while (i < lx->n && rc == IRS_OK) {
-		struct term t = { TERM_WORD, NULL, 0, 0, 0, 0 };
-		size_t start;
-
-		if (is_space(lx->q[i])) {
-			i++;
-			continue;
-		}
-		t.column = column_of(lx->q, i);
-		if (lx->q[i] == '-' && i + 1 < lx->n && !is_space(lx->q[i + 1])) {
-			t.negated = 1;
-			i++;
-		}
-		if (lx->q[i] == '"') {
-			const char *close = memchr(lx->q + i + 1, '"', lx->n - i - 1);
-
-			if (close == NULL)
-				return irs_fail(e, IRS_BAD_QUERY, "unbalanced quote at column %d",
-						column_of(lx->q, i));
-			t.kind = TERM_PHRASE;
-			t.text = lx->q + i + 1;
-			t.len = (size_t)(close - t.text);
-			i = (size_t)(close - lx->q) + 1;
-		} else {
-			start = i;
-			while (i < lx->n && !is_space(lx->q[i]) && lx->q[i] != '"')
-				i++;
-			t.text = lx->q + start;
-			t.len = i - start;
-			if (!t.negated && t.len == 2 && memcmp(t.text, "OR", 2) == 0)
-				t.kind = TERM_OR;
-			else if (!t.negated && t.len == 3 && memcmp(t.text, "NOT", 3) == 0)
-				t.kind = TERM_NOT;
-			while (t.kind == TERM_WORD && t.len > 0 && t.text[t.len - 1] == '*') {
-				t.prefix = 1;
-				t.len--;
-			}
-		}
-		if (t.kind == TERM_OR || t.kind == TERM_NOT || has_word(t.text, t.len))
-			rc = add_term(lx, t, e);
+	if (p->rc != IRS_OK)
+		return -1;
+	p->rc = code;
+	if (p->e != NULL) {
+		p->e->code = code;
+		va_start(ap, fmt);
+		vsnprintf(p->e->msg, sizeof(p->e->msg), fmt, ap);
+		va_end(ap);
 	}
-	return rc;
+	return -1;
 }
-
-struct out {
-	char *buf;
-	size_t len, cap;
-};
 
 static int
-put(struct out *o, const char *s, size_t n)
+name_is(const char *s, size_t n, const char *name)
 {
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = (o->cap + n + 1) * 2;
-		char *b = realloc(o->buf, cap);
+	return strlen(name) == n && strncasecmp(s, name, n) == 0;
+}
 
-		if (b == NULL)
-			return -1;
-		o->buf = b;
-		o->cap = cap;
+/* A word ends at a blank, a quote or a parenthesis. */
+static size_t
+word_end(const struct parser *p, size_t i)
+{
+	while (i < p->n && !is_space(p->q[i]) && p->q[i] != '"' && p->q[i] != '(' && p->q[i] != ')')
+		i++;
+	return i;
+}
+
+/* Reads a word at p->pos into t: an operator, a field or filter prefix, NEAR(, or text. */
+static void
+lex_word(struct parser *p, struct token *t)
+{
+	size_t start = p->pos, end = word_end(p, start), colon, i;
+
+	t->text = p->q + start;
+	t->len = end - start;
+	p->pos = end;
+	if (!t->negated && t->len == 2 && memcmp(t->text, "OR", 2) == 0) {
+		t->kind = T_OR;
+		return;
 	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
+	if (!t->negated && t->len == 3 && memcmp(t->text, "NOT", 3) == 0) {
+		t->kind = T_NOT;
+		return;
+	}
+	if (t->len == 4 && memcmp(t->text, "NEAR", 4) == 0 && end < p->n && p->q[end] == '(') {
+		t->kind = T_NEAR;
+		p->pos = end + 1;
+		return;
+	}
+	for (colon = 0; colon < t->len && t->text[colon] != ':'; colon++)
+		;
+	if (colon > 0 && colon < t->len) {
+		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (name_is(t->text, colon, fields[i])) {
+				/* The field applies to what follows the colon: a word, phrase, group or NEAR. */
+				t->kind = T_FIELD;
+				t->which = (int)i;
+				p->pos = start + colon + 1;
+				return;
+			}
+		for (i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
+			if (name_is(t->text, colon, filters[i])) {
+				t->kind = T_FILTER;
+				t->which = (int)i;
+				t->text += colon + 1;
+				t->len -= colon + 1;
+				return;
+			}
+	}
+	t->kind = T_WORD;
+	while (t->len > 0 && t->text[t->len - 1] == '*') {
+		t->prefix = 1;
+		t->len--;
+	}
+}
+
+static struct token
+lex(struct parser *p)
+{
+	struct token t;
+
+	memset(&t, 0, sizeof(t));
+	while (p->pos < p->n && is_space(p->q[p->pos]))
+		p->pos++;
+	t.column = column_of(p->q, p->pos);
+	if (p->pos >= p->n) {
+		t.kind = T_END;
+		return t;
+	}
+	if (p->q[p->pos] == '-' && p->pos + 1 < p->n && !is_space(p->q[p->pos + 1]) && p->q[p->pos + 1] != '-') {
+		t.negated = 1;
+		p->pos++;
+	}
+	switch (p->q[p->pos]) {
+	case '(':
+		t.kind = T_LPAREN;
+		p->pos++;
+		break;
+	case ')':
+		t.kind = T_RPAREN;
+		p->pos++;
+		break;
+	case '"': {
+		const char *close = memchr(p->q + p->pos + 1, '"', p->n - p->pos - 1);
+
+		if (close == NULL) {
+			fail(p, IRS_BAD_QUERY, "unbalanced quote at column %d", column_of(p->q, p->pos));
+			t.kind = T_END;
+			return t;
+		}
+		t.kind = T_PHRASE;
+		t.text = p->q + p->pos + 1;
+		t.len = (size_t)(close - t.text);
+		p->pos = (size_t)(close - p->q) + 1;
+		break;
+	}
+	default:
+		lex_word(p, &t);
+	}
+	if (t.kind != T_RPAREN && ++p->ntokens > IRS_MAX_QUERY_TERMS)
+		fail(p, IRS_BAD_QUERY, "query has more than %d terms", IRS_MAX_QUERY_TERMS);
+	return t;
+}
+
+static struct token
+peek(struct parser *p)
+{
+	if (!p->has_peeked) {
+		p->peeked = lex(p);
+		p->has_peeked = 1;
+	}
+	return p->peeked;
+}
+
+static struct token
+next(struct parser *p)
+{
+	struct token t = peek(p);
+
+	p->has_peeked = 0;
+	return t;
+}
+
+/* A growing string; a failed allocation is remembered and reported once. */
+struct buf {
+	char *s;
+	size_t len, cap;
+	int oom;
+};
+
+static void
+put(struct buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->cap + n + 1) * 2;
+		char *grown = realloc(b->s, cap);
+
+		if (grown == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->s = grown;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void
+puts_(struct buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/* Hands the string over (NULL after an allocation failure, reported to p). */
+static char *
+take(struct parser *p, struct buf *b)
+{
+	if (b->oom) {
+		free(b->s);
+		fail(p, IRS_INTERNAL, "out of memory");
+		return NULL;
+	}
+	return b->s;
+}
+
+/* Writes text as an FTS5 string: quotes doubled, control bytes as spaces. */
+static void
+put_string(struct buf *b, const char *text, size_t len, int prefix)
+{
+	size_t i;
+
+	put(b, "\"", 1);
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (c == '"')
+			put(b, "\"\"", 2);
+		else if ((unsigned char)c < 0x20)
+			put(b, " ", 1);
+		else
+			put(b, &c, 1);
+	}
+	put(b, "\"", 1);
+	if (prefix)
+		put(b, "*", 1);
+}
+
+/* A word or phrase as an FTS5 string; NULL when it holds nothing to search. */
+static char *
+term_fragment(struct parser *p, const struct token *t)
+{
+	struct buf b = { NULL, 0, 0, 0 };
+
+	if (!has_word(t->text, t->len))
+		return NULL;
+	put_string(&b, t->text, t->len, t->prefix);
+	return take(p, &b);
+}
+
+static char *parse_query(struct parser *p, int depth, int *empty_group, int *single);
+static char *parse_prim(struct parser *p, int depth);
+
+/* NEAR(term term ..., N): at least two terms, N words apart at most. */
+static char *
+parse_near(struct parser *p, const struct token *near)
+{
+	struct buf b = { NULL, 0, 0, 0 };
+	int terms = 0, distance = NEAR_DEFAULT;
+
+	puts_(&b, "NEAR(");
+	for (;;) {
+		size_t start;
+
+		while (p->pos < p->n && is_space(p->q[p->pos]))
+			p->pos++;
+		if (p->pos >= p->n) {
+			free(b.s);
+			fail(p, IRS_BAD_QUERY, "NEAR at column %d has no closing parenthesis", near->column);
+			return NULL;
+		}
+		if (p->q[p->pos] == ')') {
+			p->pos++;
+			break;
+		}
+		if (p->q[p->pos] == ',') {
+			char *end;
+			long d;
+
+			p->pos++;
+			d = strtol(p->q + p->pos, &end, 10);
+			if (end == p->q + p->pos || d < 0 || d > NEAR_MAX) {
+				free(b.s);
+				fail(p, IRS_BAD_QUERY, "NEAR at column %d needs a distance from 0 to %d after its comma",
+				     near->column, NEAR_MAX);
+				return NULL;
+			}
+			distance = (int)d;
+			p->pos = (size_t)(end - p->q);
+			while (p->pos < p->n && is_space(p->q[p->pos]))
+				p->pos++;
+			if (p->pos >= p->n || p->q[p->pos] != ')') {
+				free(b.s);
+				fail(p, IRS_BAD_QUERY, "NEAR at column %d has no closing parenthesis", near->column);
+				return NULL;
+			}
+			p->pos++;
+			break;
+		}
+		if (p->q[p->pos] == '"') {
+			const char *close = memchr(p->q + p->pos + 1, '"', p->n - p->pos - 1);
+
+			if (close == NULL) {
+				free(b.s);
+				fail(p, IRS_BAD_QUERY, "unbalanced quote at column %d", column_of(p->q, p->pos));
+				return NULL;
+			}
+			start = p->pos + 1;
+			p->pos = (size_t)(close - p->q) + 1;
+			if (has_word(p->q + start, (size_t)(close - p->q) - start)) {
+				if (terms++ > 0)
+					put(&b, " ", 1);
+				put_string(&b, p->q + start, (size_t)(close - p->q) - start, 0);
+			}
+			continue;
+		}
+		start = p->pos;
+		while (p->pos < p->n && !is_space(p->q[p->pos]) && p->q[p->pos] != ',' && p->q[p->pos] != ')' &&
+		       p->q[p->pos] != '"')
+			p->pos++;
+		if (p->pos == start) {
+			p->pos++;	/* a stray character of its own: punctuation */
+			continue;
+		}
+		if (has_word(p->q + start, p->pos - start)) {
+			size_t len = p->pos - start;
+			int prefix = 0;
+
+			while (len > 0 && p->q[start + len - 1] == '*')
+				len--, prefix = 1;
+			if (terms++ > 0)
+				put(&b, " ", 1);
+			put_string(&b, p->q + start, len, prefix);
+		}
+	}
+	if (terms < 2) {
+		free(b.s);
+		fail(p, IRS_BAD_QUERY, "NEAR at column %d needs at least two words", near->column);
+		return NULL;
+	}
+	if ((p->ntokens += terms) > IRS_MAX_QUERY_TERMS) {
+		free(b.s);
+		fail(p, IRS_BAD_QUERY, "query has more than %d terms", IRS_MAX_QUERY_TERMS);
+		return NULL;
+	}
+	if (distance != NEAR_DEFAULT) {
+		char num[16];
+
+		snprintf(num, sizeof(num), ", %d", distance);
+		puts_(&b, num);
+	}
+	puts_(&b, ")");
+	return take(p, &b);
+}
+
+/* field: what follows, restricted to one column. */
+static char *
+parse_field(struct parser *p, const struct token *t, int depth)
+{
+	struct token after = peek(p);
+	struct buf b = { NULL, 0, 0, 0 };
+	char *inner;
+
+	if (after.kind != T_WORD && after.kind != T_PHRASE && after.kind != T_LPAREN && after.kind != T_NEAR) {
+		fail(p, IRS_BAD_QUERY, "%s: at column %d has nothing to search after it", fields[t->which], t->column);
+		return NULL;
+	}
+	if (after.negated) {
+		fail(p, IRS_BAD_QUERY, "%s: at column %d cannot take an exclusion; write -%s:word",
+		     fields[t->which], t->column, fields[t->which]);
+		return NULL;
+	}
+	inner = parse_prim(p, depth + 1);
+	if (inner == NULL)
+		return NULL;
+	puts_(&b, "{");
+	puts_(&b, fields[t->which]);
+	puts_(&b, "} : ");
+	puts_(&b, inner);
+	free(inner);
+	return take(p, &b);
+}
+
+/* A word, phrase, group, NEAR or field; NULL for punctuation (or an error, in p->rc). */
+static char *
+parse_prim(struct parser *p, int depth)
+{
+	struct token t = next(p);
+
+	if (p->rc != IRS_OK)
+		return NULL;
+	if (depth > MAX_DEPTH) {
+		fail(p, IRS_BAD_QUERY, "query nested deeper than %d levels at column %d", MAX_DEPTH, t.column);
+		return NULL;
+	}
+	switch (t.kind) {
+	case T_WORD:
+	case T_PHRASE:
+		return term_fragment(p, &t);
+	case T_NEAR:
+		return parse_near(p, &t);
+	case T_FIELD:
+		return parse_field(p, &t, depth);
+	case T_LPAREN: {
+		int empty = 0, single = 0;
+		char *inner = parse_query(p, depth + 1, &empty, &single);
+		struct token close = next(p);
+		struct buf b = { NULL, 0, 0, 0 };
+
+		if (p->rc != IRS_OK) {
+			free(inner);
+			return NULL;
+		}
+		if (close.kind != T_RPAREN) {
+			free(inner);
+			fail(p, IRS_BAD_QUERY, "unbalanced parenthesis at column %d", t.column);
+			return NULL;
+		}
+		if (empty) {
+			fail(p, IRS_BAD_QUERY, "empty parentheses at column %d", t.column);
+			return NULL;
+		}
+		/* One item needs no parentheses of its own: an OR group already has them. */
+		if (inner == NULL || single)
+			return inner;
+		puts_(&b, "(");
+		puts_(&b, inner);
+		puts_(&b, ")");
+		free(inner);
+		return take(p, &b);
+	}
+	case T_RPAREN:
+		fail(p, IRS_BAD_QUERY, "unbalanced parenthesis at column %d", t.column);
+		return NULL;
+	case T_OR:
+		fail(p, IRS_BAD_QUERY, "OR at column %d has no term before it", t.column);
+		return NULL;
+	case T_NOT:
+		fail(p, IRS_BAD_QUERY, "NOT at column %d has no term after it", t.column);
+		return NULL;
+	case T_FILTER:
+		fail(p, IRS_BAD_QUERY, "%s: at column %d filters documents and cannot be inside OR, NOT, a field or parentheses",
+		     filters[t.which], t.column);
+		return NULL;
+	case T_END:
+		break;
+	}
+	return NULL;
+}
+
+static int
+is_operand(const struct token *t)
+{
+	return t->kind == T_WORD || t->kind == T_PHRASE || t->kind == T_LPAREN || t->kind == T_NEAR ||
+	       t->kind == T_FIELD;
+}
+
+/* prim (OR prim)*: a group of alternatives, parenthesised when there are several. */
+static char *
+parse_alt(struct parser *p, int depth)
+{
+	struct buf b = { NULL, 0, 0, 0 };
+	char *first = parse_prim(p, depth);
+	int members = first != NULL;
+
+	if (first != NULL)
+		puts_(&b, first);
+	free(first);
+	while (p->rc == IRS_OK && peek(p).kind == T_OR) {
+		struct token or = next(p), t = peek(p);
+		char *alt;
+
+		if ((!is_operand(&t) && t.kind != T_FILTER) || t.negated) {
+			free(b.s);
+			fail(p, IRS_BAD_QUERY, "OR at column %d has no term after it", or.column);
+			return NULL;
+		}
+		alt = parse_prim(p, depth);
+		if (alt != NULL) {
+			puts_(&b, members++ > 0 ? " OR " : "");
+			puts_(&b, alt);
+			free(alt);
+		}
+	}
+	if (p->rc != IRS_OK || members == 0) {
+		free(b.s);
+		return NULL;
+	}
+	if (members > 1) {
+		struct buf w = { NULL, 0, 0, 0 };
+
+		puts_(&w, "(");
+		puts_(&w, b.s != NULL ? b.s : "");
+		puts_(&w, ")");
+		free(b.s);
+		b = w;
+	}
+	return take(p, &b);
+}
+
+static int
+valid_date(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n != 4 && n != 7 && n != 10)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return 0;
+	if (n >= 7 && (memcmp(s + 5, "01", 2) < 0 || memcmp(s + 5, "12", 2) > 0))
+		return 0;
+	if (n == 10 && (memcmp(s + 8, "01", 2) < 0 || memcmp(s + 8, "31", 2) > 0))
+		return 0;
+	return 1;
+}
+
+static int
+add_type(struct parser *p, const struct token *t)
+{
+	query_plan *plan = p->plan;
+	size_t i;
+	int m;
+
+	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+		if (!name_is(t->text, t->len, type_names[i].name))
+			continue;
+		for (m = 0; m < 2 && type_names[i].mime[m] != NULL; m++) {
+			int k, seen = 0;
+
+			for (k = 0; k < plan->ntypes; k++)
+				seen |= plan->types[k] == type_names[i].mime[m];
+			if (!seen && plan->ntypes < QUERY_MAX_FILTER_VALUES)
+				plan->types[plan->ntypes++] = type_names[i].mime[m];
+		}
+		return 0;
+	}
+	return fail(p, IRS_BAD_QUERY, "type: at column %d takes pdf, html, docx, odt, epub, txt or md", t->column);
+}
+
+static int
+add_lang(struct parser *p, const struct token *t)
+{
+	query_plan *plan = p->plan;
+	size_t i;
+
+	if (t->len < 2 || t->len > 3)
+		return fail(p, IRS_BAD_QUERY, "lang: at column %d takes a language code like en or ru", t->column);
+	if (plan->nlangs == QUERY_MAX_FILTER_VALUES)
+		return fail(p, IRS_BAD_QUERY, "more than %d lang: filters", QUERY_MAX_FILTER_VALUES);
+	for (i = 0; i < t->len; i++) {
+		char c = t->text[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c < 'a' || c > 'z')
+			return fail(p, IRS_BAD_QUERY, "lang: at column %d takes a language code like en or ru", t->column);
+		plan->langs[plan->nlangs][i] = c;
+	}
+	plan->langs[plan->nlangs++][t->len] = '\0';
 	return 0;
 }
 
-/* Writes one term as an FTS5 string: quotes doubled, control bytes as spaces. */
+/* after:, before:, type:, lang: narrow the documents; repeated bounds keep the tightest. */
 static int
-put_string(struct out *o, const struct term *t)
+apply_filter(struct parser *p, const struct token *t)
 {
-	size_t i;
-	int rc = put(o, "\"", 1);
+	query_plan *plan = p->plan;
 
-	for (i = 0; i < t->len && rc == 0; i++) {
-		char c = t->text[i];
+	if (t->negated)
+		return fail(p, IRS_BAD_QUERY, "%s: at column %d cannot be excluded", filters[t->which], t->column);
+	switch ((enum filter_kind)t->which) {
+	case F_AFTER:
+	case F_BEFORE: {
+		char *bound = t->which == F_AFTER ? plan->after : plan->before;
+		char date[IRS_DATE_MAX];
 
-		if (c == '"')
-			rc = put(o, "\"\"", 2);
-		else if ((unsigned char)c < 0x20)
-			rc = put(o, " ", 1);
-		else
-			rc = put(o, &c, 1);
+		if (!valid_date(t->text, t->len))
+			return fail(p, IRS_BAD_QUERY, "%s: at column %d needs a date like 2024, 2024-07 or 2024-07-03",
+				    filters[t->which], t->column);
+		memcpy(date, t->text, t->len);
+		date[t->len] = '\0';
+		if (bound[0] == '\0' || (t->which == F_AFTER ? strcmp(date, bound) > 0 : strcmp(date, bound) < 0))
+			strcpy(bound, date);
+		return 0;
 	}
-	if (rc == 0)
-		rc = put(o, "\"", 1);
-	if (rc == 0 && t->prefix)
-		rc = put(o, "*", 1);
-	return rc;
-}
-
-static int
-is_operand(const struct term *t)
-{
-	return t->kind == TERM_WORD || t->kind == TERM_PHRASE;
-}
-
-/* A term and those joined to it by OR: terms[first], terms[first + 2], ... terms[last]. */
-struct group {
-	int first, last;
-	int negated;
-};
-
-/* Cuts the terms into groups; a dangling operator is an error naming its column. */
-static irs_code
-group_terms(const struct lexer *lx, struct group *groups, int *ngroups, irs_error *e)
-{
-	int i, n = 0;
-
-	for (i = 0; i < lx->nterms; i++) {
-		const struct term *t = &lx->terms[i];
-		struct group g = { i, i, t->negated };
-
-		if (t->kind == TERM_OR)
-			return irs_fail(e, IRS_BAD_QUERY, "OR at column %d has no term before it", t->column);
-		if (t->kind == TERM_NOT) {
-			if (i + 1 == lx->nterms || !is_operand(&lx->terms[i + 1]) || lx->terms[i + 1].negated)
-				return irs_fail(e, IRS_BAD_QUERY, "NOT at column %d has no term after it", t->column);
-			g.first = g.last = ++i;
-			g.negated = 1;
-		}
-		while (g.last + 1 < lx->nterms && lx->terms[g.last + 1].kind == TERM_OR) {
-			if (g.last + 2 >= lx->nterms || !is_operand(&lx->terms[g.last + 2]) ||
-			    lx->terms[g.last + 2].negated)
-				return irs_fail(e, IRS_BAD_QUERY, "OR at column %d has no term after it",
-						lx->terms[g.last + 1].column);
-			g.last += 2;
-		}
-		i = g.last;
-		groups[n++] = g;
+	case F_TYPE:
+		return add_type(p, t);
+	case F_LANG:
+		return add_lang(p, t);
 	}
-	*ngroups = n;
-	return IRS_OK;
+	return 0;
 }
 
-static int
-put_group(struct out *o, const struct lexer *lx, const struct group *g)
+/*
+ * Items up to the end or a closing parenthesis (left for the caller):
+ * the wanted ones ANDed, then each excluded one behind NOT.  *empty is set
+ * when there was nothing at all (not even punctuation), *single when the
+ * result is one wanted item and nothing else.
+ */
+static char *
+parse_query(struct parser *p, int depth, int *empty, int *single)
 {
-	int i, rc = 0;
+	struct buf want = { NULL, 0, 0, 0 }, avoid = { NULL, 0, 0, 0 }, any = { NULL, 0, 0, 0 };
+	int nwant = 0, navoid = 0, items = 0;
 
-	if (g->last > g->first)
-		rc |= put(o, "(", 1);
-	for (i = g->first; i <= g->last; i += 2) {
-		if (i > g->first)
-			rc |= put(o, " OR ", 4);
-		rc |= put_string(o, &lx->terms[i]);
-	}
-	if (g->last > g->first)
-		rc |= put(o, ")", 1);
-	return rc;
-}
+	for (;;) {
+		struct token t = peek(p);
+		int negated = t.negated;
+		char *f;
 
-/* Writes the groups: the wanted ones ANDed, then each excluded one behind NOT. */
-static irs_code
-write_expression(const struct lexer *lx, struct out *o, irs_error *e)
-{
-	struct group groups[IRS_MAX_QUERY_TERMS];
-	int i, ngroups = 0, positives = 0, mem = 0;
-	irs_code rc = group_terms(lx, groups, &ngroups, e);
-
-	if (rc != IRS_OK)
-		return rc;
-	for (i = 0; i < ngroups; i++) {
-		if (groups[i].negated)
+		if (p->rc != IRS_OK || t.kind == T_END || t.kind == T_RPAREN)
+			break;
+		items++;
+		if (t.kind == T_FILTER) {
+			next(p);
+			if (depth > 0)
+				fail(p, IRS_BAD_QUERY, "%s: at column %d filters documents and cannot be inside parentheses",
+				     filters[t.which], t.column);
+			else
+				apply_filter(p, &t);
 			continue;
-		if (positives++ > 0)
-			mem |= put(o, " AND ", 5);
-		mem |= put_group(o, lx, &groups[i]);
-	}
-	if (positives == 0)
-		return irs_fail(e, IRS_BAD_QUERY, ngroups > 0 ?
-				"a query of only exclusions matches nothing; add a word to look for" :
-				"the query has no words to search for");
-	for (i = 0; i < ngroups; i++) {
-		if (!groups[i].negated)
+		}
+		if (t.kind == T_NOT) {
+			struct token after;
+
+			next(p);
+			after = peek(p);
+			if (!is_operand(&after) || after.negated) {
+				fail(p, IRS_BAD_QUERY, "NOT at column %d has no term after it", t.column);
+				break;
+			}
+			negated = 1;
+		}
+		f = parse_alt(p, depth);
+		if (f == NULL)
 			continue;
-		mem |= put(o, " NOT ", 5);
-		mem |= put_group(o, lx, &groups[i]);
+		if (negated) {
+			puts_(&avoid, " NOT ");
+			puts_(&avoid, f);
+			navoid++;
+		} else {
+			puts_(&want, nwant > 0 ? " AND " : "");
+			puts_(&want, f);
+			puts_(&any, nwant++ > 0 ? " OR " : "(");
+			puts_(&any, f);
+		}
+		free(f);
 	}
-	if (mem)
-		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	*empty = items == 0;
+	*single = nwant == 1 && navoid == 0;
+	if (p->rc == IRS_OK && nwant == 0 && navoid > 0)
+		fail(p, IRS_BAD_QUERY, depth == 0 ? "a query of only exclusions matches nothing; add a word to look for"
+						  : "a group of only exclusions matches nothing; add a word to it");
+	if (p->rc != IRS_OK || nwant == 0) {
+		free(want.s);
+		free(avoid.s);
+		free(any.s);
+		return NULL;
+	}
+	if (depth == 0 && nwant > 1) {
+		puts_(&any, ")");
+		if (navoid > 0)
+			puts_(&any, avoid.s);
+		p->any = take(p, &any);
+	} else {
+		free(any.s);
+	}
+	if (navoid > 0)
+		puts_(&want, avoid.s);
+	free(avoid.s);
+	if (avoid.oom)
+		want.oom = 1;
+	return take(p, &want);
+}
+
+void
+query_plan_clear(query_plan *plan)
+{
+	free(plan->fts);
+	free(plan->fts_any);
+	memset(plan, 0, sizeof(*plan));
+}
+
+irs_code
+query_parse(const char *query, query_plan *plan, irs_error *e)
+{
+	struct parser p;
+	size_t n = strlen(query), bad;
+	int empty = 0, single = 0;
+
+	memset(plan, 0, sizeof(*plan));
+	if (n > IRS_MAX_QUERY_BYTES)
+		return irs_fail(e, IRS_TOO_LARGE, "query longer than %d bytes", IRS_MAX_QUERY_BYTES);
+	if ((bad = utf8_invalid_offset(query, n)) < n)
+		return irs_fail(e, IRS_BAD_QUERY, "query is not valid UTF-8 at column %d", column_of(query, bad));
+	memset(&p, 0, sizeof(p));
+	p.q = query;
+	p.n = n;
+	p.plan = plan;
+	p.e = e;
+	plan->fts = parse_query(&p, 0, &empty, &single);
+	plan->fts_any = p.any;
+	if (p.rc == IRS_OK && peek(&p).kind == T_RPAREN)
+		fail(&p, IRS_BAD_QUERY, "unbalanced parenthesis at column %d", peek(&p).column);
+	if (p.rc == IRS_OK && plan->fts == NULL && plan->after[0] == '\0' && plan->before[0] == '\0' &&
+	    plan->ntypes == 0 && plan->nlangs == 0)
+		fail(&p, IRS_BAD_QUERY, n == 0 || empty ? "empty query" : "the query has no words to search for");
+	if (p.rc != IRS_OK) {
+		query_plan_clear(plan);
+		return p.rc;
+	}
 	return IRS_OK;
 }
 
 irs_code
 query_compile(const char *query, char **fts, irs_error *e)
 {
-	struct lexer *lx;
-	struct out o = { NULL, 0, 0 };
-	size_t n = strlen(query), bad;
-	irs_code rc;
+	query_plan plan;
+	irs_code rc = query_parse(query, &plan, e);
 
 	*fts = NULL;
-	if (n > IRS_MAX_QUERY_BYTES)
-		return irs_fail(e, IRS_TOO_LARGE, "query longer than %d bytes", IRS_MAX_QUERY_BYTES);
-	if ((bad = utf8_invalid_offset(query, n)) < n)
-		return irs_fail(e, IRS_BAD_QUERY, "query is not valid UTF-8 at column %d", column_of(query, bad));
-	lx = calloc(1, sizeof(*lx));
-	if (lx == NULL)
-		return irs_fail(e, IRS_INTERNAL, "out of memory");
-	lx->q = query;
-	lx->n = n;
-	rc = lex(lx, e);
-	if (rc == IRS_OK && lx->nterms == 0)
-		rc = irs_fail(e, IRS_BAD_QUERY, n == 0 ? "empty query" : "the query has no words to search for");
-	if (rc == IRS_OK)
-		rc = write_expression(lx, &o, e);
-	free(lx);
-	if (rc != IRS_OK) {
-		free(o.buf);
+	if (rc != IRS_OK)
 		return rc;
+	if (plan.fts == NULL || plan.after[0] != '\0' || plan.before[0] != '\0' || plan.ntypes > 0 ||
+	    plan.nlangs > 0) {
+		query_plan_clear(&plan);
+		return irs_fail(e, IRS_BAD_QUERY, "filters (after:, before:, type:, lang:) need a search, not a MATCH alone");
 	}
-	*fts = o.buf;
+	*fts = plan.fts;
 	return IRS_OK;
 }

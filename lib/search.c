@@ -1,4 +1,11 @@
-/* search.c - running a query and collecting ranked hits (see search.h). */
+/*
+ * search.c - running a query and collecting ranked hits (see search.h).
+ *
+ * The query's FTS5 part goes to MATCH and its filters become WHERE terms
+ * on the documents table, all bound as parameters.  Only the column
+ * weights are formatted into the SQL, as numbers.  A query of filters only
+ * lists the documents, newest first.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,7 +13,11 @@
 
 #include "irsearch/limits.h"
 #include "irsearch/query.h"
+#include "irsearch/rank.h"
 #include "irsearch/search.h"
+#include "irsearch/snippet.h"
+
+#define SQL_MAX 2048
 
 void
 search_request_init(search_request *req, const char *query)
@@ -20,7 +31,9 @@ search_request_init(search_request *req, const char *query)
 	req->weight_title = 10.0;
 	req->weight_author = 5.0;
 	req->weight_body = 1.0;
+	req->proximity = 0.5;
 	req->snippet_tokens = IRS_SNIPPET_TOKENS;
+	req->passages = SEARCH_MAX_PASSAGES;
 }
 
 static double
@@ -40,27 +53,95 @@ column_copy(sqlite3_stmt *st, int col)
 	return v != NULL ? strdup((const char *)v) : NULL;
 }
 
-/* A snippet on one line: every run of whitespace becomes one space. */
+/* s[0..n) on one line: every run of whitespace becomes one space, the ends trimmed. */
 static char *
-snippet_copy(sqlite3_stmt *st, int col)
+one_line(const char *s, size_t n)
 {
-	const char *v = (const char *)sqlite3_column_text(st, col);
-	char *out, *p;
+	char *out = malloc(n + 1), *p;
+	size_t i;
 
-	if (v == NULL || (out = malloc(strlen(v) + 1)) == NULL)
+	if (out == NULL)
 		return NULL;
-	for (p = out; *v != '\0'; v++) {
-		if (*v == ' ' || *v == '\n' || *v == '\t' || *v == '\r' || *v == '\f') {
+	for (p = out, i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
 			if (p != out && p[-1] != ' ')
 				*p++ = ' ';
 		} else {
-			*p++ = *v;
+			*p++ = c;
 		}
 	}
 	while (p != out && p[-1] == ' ')
 		p--;
 	*p = '\0';
 	return out;
+}
+
+/* Splits irs_snippet's result into the hit's passages, and joins them into its snippet. */
+static int
+take_passages(search_hit *h, const char *s)
+{
+	size_t total = 0;
+	int i;
+
+	while (s != NULL && *s != '\0' && h->npassages < SEARCH_MAX_PASSAGES) {
+		const char *sep = strchr(s, SNIPPET_PAGE_SEP);
+		const char *end = strchr(s, SNIPPET_PASSAGE_SEP);
+		search_passage *p = &h->passages[h->npassages];
+
+		if (sep == NULL)
+			break;
+		if (end == NULL)
+			end = s + strlen(s);
+		p->page = atoi(s);
+		if ((p->text = one_line(sep + 1, (size_t)(end - sep - 1))) == NULL)
+			return -1;
+		total += strlen(p->text) + 1;
+		h->npassages++;
+		s = *end != '\0' ? end + 1 : end;
+	}
+	h->page = h->npassages > 0 ? h->passages[0].page : 0;
+	if ((h->snippet = malloc(total + 4 * (size_t)h->npassages + 1)) == NULL)
+		return -1;
+	h->snippet[0] = '\0';
+	for (i = 0; i < h->npassages; i++) {
+		/* Passages carry their own "..." where they were cut; one space joins them. */
+		if (i > 0)
+			strcat(h->snippet, " ");
+		strcat(h->snippet, h->passages[i].text);
+	}
+	return 0;
+}
+
+/* The opening words of a body, for a query of filters only. */
+static int
+opening_passage(search_hit *h, const char *body, int words)
+{
+	const char *p = body != NULL ? body : "";
+	int n = 0, in_word = 0;
+	size_t len;
+
+	for (len = 0; p[len] != '\0'; len++) {
+		int space = p[len] == ' ' || p[len] == '\n' || p[len] == '\t' || p[len] == '\r' || p[len] == '\f';
+
+		if (!space && !in_word && ++n > words)
+			break;
+		in_word = !space;
+	}
+	h->npassages = 1;
+	h->passages[0].page = strchr(p, '\f') != NULL ? 1 : 0;
+	h->page = h->passages[0].page;
+	if ((h->passages[0].text = one_line(p, len)) == NULL)
+		return -1;
+	if (p[len] != '\0') {
+		char *more = realloc(h->passages[0].text, strlen(h->passages[0].text) + 4);
+
+		if (more == NULL)
+			return -1;
+		h->passages[0].text = strcat(more, "...");
+	}
+	return (h->snippet = strdup(h->passages[0].text)) != NULL ? 0 : -1;
 }
 
 /* A query stopped by the caller's progress handler ran out of its time budget. */
@@ -72,68 +153,175 @@ sql_fail(sqlite3 *db, irs_error *e)
 	return irs_fail(e, IRS_INTERNAL, "search failed: %s", sqlite3_errmsg(db));
 }
 
-static irs_code
-count_matches(sqlite3 *db, const char *fts, int64_t *total, irs_error *e)
+/* Appends the plan's filters as WHERE terms with ? placeholders (bound by bind_filters). */
+static void
+append_filters(char *sql, size_t cap, const query_plan *plan)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM fts WHERE fts MATCH ?1", -1, &st, NULL);
+	size_t n = strlen(sql);
+	int i;
 
+	if (plan->after[0] != '\0')
+		n += (size_t)snprintf(sql + n, cap - n, " AND d.date >= ?");
+	if (plan->before[0] != '\0')
+		n += (size_t)snprintf(sql + n, cap - n, " AND d.date < ?");
+	if (plan->ntypes > 0) {
+		n += (size_t)snprintf(sql + n, cap - n, " AND d.type IN (");
+		for (i = 0; i < plan->ntypes; i++)
+			n += (size_t)snprintf(sql + n, cap - n, i > 0 ? ", ?" : "?");
+		n += (size_t)snprintf(sql + n, cap - n, ")");
+	}
+	if (plan->nlangs > 0) {
+		n += (size_t)snprintf(sql + n, cap - n, " AND d.language IN (");
+		for (i = 0; i < plan->nlangs; i++)
+			n += (size_t)snprintf(sql + n, cap - n, i > 0 ? ", ?" : "?");
+		snprintf(sql + n, cap - n, ")");
+	}
+}
+
+/* Binds the MATCH expression (when there is one) and the filters from parameter k on; returns the next index. */
+static int
+bind_plan(sqlite3_stmt *st, const query_plan *plan, int k)
+{
+	int i;
+
+	if (plan->fts != NULL)
+		sqlite3_bind_text(st, k++, plan->fts, -1, SQLITE_STATIC);
+	if (plan->after[0] != '\0')
+		sqlite3_bind_text(st, k++, plan->after, -1, SQLITE_STATIC);
+	if (plan->before[0] != '\0')
+		sqlite3_bind_text(st, k++, plan->before, -1, SQLITE_STATIC);
+	for (i = 0; i < plan->ntypes; i++)
+		sqlite3_bind_text(st, k++, plan->types[i], -1, SQLITE_STATIC);
+	for (i = 0; i < plan->nlangs; i++)
+		sqlite3_bind_text(st, k++, plan->langs[i], -1, SQLITE_STATIC);
+	return k;
+}
+
+static irs_code
+count_matches(sqlite3 *db, const query_plan *plan, int64_t *total, irs_error *e)
+{
+	char sql[SQL_MAX];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (plan->fts != NULL)
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM fts JOIN documents d ON d.id = fts.rowid"
+					   " WHERE fts MATCH ?");
+	else
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM documents d WHERE 1");
+	append_filters(sql, sizeof(sql), plan);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
+		bind_plan(st, plan, 1);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW)
 			*total = sqlite3_column_int64(st, 0);
 	}
+	if (rc != SQLITE_ROW) {
+		irs_code code = sql_fail(db, e);
+
+		sqlite3_finalize(st);
+		return code;
+	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return sql_fail(db, e);
 	return IRS_OK;
 }
 
-static irs_code
-collect_hits(sqlite3 *db, const search_request *req, const char *fts, search_result *r, irs_error *e)
+/*
+ * The SELECT of one page of hits.  Columns: 0 id, 1 path, 2 title, 3 author,
+ * 4 date, 5 type, 6 language, 7 pages, 8 date_from_mtime, 9 score,
+ * 10 snippet (or the body, for filters only), then with explain 11
+ * irs_rank_parts.
+ */
+static void
+hits_sql(char *sql, size_t cap, const search_request *req, const query_plan *plan)
 {
-	char sql[1024];
-	sqlite3_stmt *st = NULL;
+	double wt = req->weight_title, wa = req->weight_author, wb = req->weight_body, px = req->proximity;
+	size_t n;
+
+	if (plan->fts == NULL) {
+		snprintf(sql, cap,
+			 "SELECT d.id, d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
+			 " d.date_from_mtime, 0.0, (SELECT body FROM fts WHERE rowid = d.id)"
+			 " FROM documents d WHERE 1");
+		append_filters(sql, cap, plan);
+		n = strlen(sql);
+		snprintf(sql + n, cap - n, " ORDER BY d.date DESC NULLS LAST, d.id LIMIT ? OFFSET ?");
+		return;
+	}
+	n = (size_t)snprintf(sql, cap,
+			     "SELECT d.id, d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
+			     " d.date_from_mtime, irs_rank(fts, %.6f, %.6f, %.6f, %.6f) AS rank_score,"
+			     " irs_snippet(fts, ?, ?, ?, ?)",
+			     wt, wa, wb, px);
+	if (req->explain)
+		n += (size_t)snprintf(sql + n, cap - n, ", irs_rank_parts(fts, %.6f, %.6f, %.6f, %.6f)", wt, wa, wb, px);
+	snprintf(sql + n, cap - n, " FROM fts JOIN documents d ON d.id = fts.rowid WHERE fts MATCH ?");
+	append_filters(sql, cap, plan);
+	n = strlen(sql);
+	snprintf(sql + n, cap - n, " ORDER BY %s rank_score DESC, d.id LIMIT ? OFFSET ?",
+		 req->sort == SORT_DATE ? "d.date DESC NULLS LAST," : "");
+}
+
+static int
+fill_hit(search_hit *h, sqlite3_stmt *st, const search_request *req, int matching)
+{
 	int rc;
 
-	/* The weights are numbers we format ourselves; everything else is bound. */
-	snprintf(sql, sizeof(sql),
-		 "SELECT d.id, d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
-		 " d.date_from_mtime, bm25(fts, %.6f, %.6f, %.6f) AS rank_score,"
-		 " snippet(fts, 2, ?2, ?3, '...', ?4)"
-		 " FROM fts JOIN documents d ON d.id = fts.rowid"
-		 " WHERE fts MATCH ?1 ORDER BY %s rank_score, d.id LIMIT ?5 OFFSET ?6",
-		 req->weight_title, req->weight_author, req->weight_body,
-		 req->sort == SORT_DATE ? "d.date DESC NULLS LAST," : "");
+	h->id = sqlite3_column_int64(st, 0);
+	h->path = column_copy(st, 1);
+	h->title = column_copy(st, 2);
+	h->author = column_copy(st, 3);
+	h->date = column_copy(st, 4);
+	h->type = column_copy(st, 5);
+	h->lang = column_copy(st, 6);
+	h->pages = sqlite3_column_int(st, 7);
+	h->date_from_mtime = sqlite3_column_int(st, 8);
+	h->score = sqlite3_column_double(st, 9);
+	rc = matching ? take_passages(h, (const char *)sqlite3_column_text(st, 10))
+		      : opening_passage(h, (const char *)sqlite3_column_text(st, 10), req->snippet_tokens);
+	if (matching && req->explain) {
+		const char *m = (const char *)sqlite3_column_text(st, 11);
+		search_explain *x = &h->explain;
+
+		h->explained = m != NULL &&
+			       sscanf(m, "%lf %lf %lf %lf %d %d %d", &x->column_score[0], &x->column_score[1],
+				      &x->column_score[2], &x->proximity, &x->column_matches[0],
+				      &x->column_matches[1], &x->column_matches[2]) == 7;
+	}
+	return rc;
+}
+
+static irs_code
+collect_hits(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r, irs_error *e)
+{
+	char sql[SQL_MAX];
+	sqlite3_stmt *st = NULL;
+	int rc, k = 1;
+
+	hits_sql(sql, sizeof(sql), req, plan);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return sql_fail(db, e);
-	sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, req->mark_open, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, req->mark_close, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, req->snippet_tokens);
-	sqlite3_bind_int(st, 5, req->limit);
-	sqlite3_bind_int(st, 6, req->offset);
+	if (plan->fts != NULL) {
+		sqlite3_bind_text(st, k++, req->mark_open, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, k++, req->mark_close, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, k++, req->snippet_tokens);
+		sqlite3_bind_int(st, k++, req->passages);
+	}
+	/* The MATCH and filter parameters follow the snippet's. */
+	k = bind_plan(st, plan, k);
+	sqlite3_bind_int(st, k++, req->limit);
+	sqlite3_bind_int(st, k, req->offset);
 	r->hits = calloc((size_t)req->limit, sizeof(*r->hits));
 	if (r->hits == NULL) {
 		sqlite3_finalize(st);
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && r->nhits < req->limit) {
-		search_hit *h = &r->hits[r->nhits++];
-
-		h->id = sqlite3_column_int64(st, 0);
-		h->path = column_copy(st, 1);
-		h->title = column_copy(st, 2);
-		h->author = column_copy(st, 3);
-		h->date = column_copy(st, 4);
-		h->type = column_copy(st, 5);
-		h->lang = column_copy(st, 6);
-		h->pages = sqlite3_column_int(st, 7);
-		h->date_from_mtime = sqlite3_column_int(st, 8);
-		h->score = -sqlite3_column_double(st, 9);
-		h->snippet = snippet_copy(st, 10);
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && r->nhits < req->limit)
+		if (fill_hit(&r->hits[r->nhits++], st, req, plan->fts != NULL) != 0) {
+			sqlite3_finalize(st);
+			return irs_fail(e, IRS_INTERNAL, "out of memory");
+		}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		irs_code code = sql_fail(db, e);
 
@@ -149,7 +337,7 @@ search_run(sqlite3 *db, const search_request *req, search_result **out, irs_erro
 {
 	double start = now_ms();
 	search_result *r;
-	char *fts = NULL;
+	query_plan plan;
 	irs_code rc;
 
 	*out = NULL;
@@ -157,18 +345,26 @@ search_run(sqlite3 *db, const search_request *req, search_result **out, irs_erro
 		return irs_fail(e, IRS_BAD_REQUEST, "limit must be between 1 and %d", IRS_MAX_LIMIT);
 	if (req->offset < 0)
 		return irs_fail(e, IRS_BAD_REQUEST, "offset must not be negative");
-	rc = query_compile(req->query, &fts, e);
+	rc = query_parse(req->query, &plan, e);
 	if (rc != IRS_OK)
 		return rc;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
-		free(fts);
+		query_plan_clear(&plan);
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
 	}
-	rc = count_matches(db, fts, &r->total, e);
+	rc = count_matches(db, &plan, &r->total, e);
+	if (rc == IRS_OK && r->total == 0 && plan.fts_any != NULL) {
+		/* No document has every word: show those with some, and say so. */
+		free(plan.fts);
+		plan.fts = plan.fts_any;
+		plan.fts_any = NULL;
+		r->relaxed = 1;
+		rc = count_matches(db, &plan, &r->total, e);
+	}
 	if (rc == IRS_OK && r->total > req->offset)
-		rc = collect_hits(db, req, fts, r, e);
-	free(fts);
+		rc = collect_hits(db, req, &plan, r, e);
+	query_plan_clear(&plan);
 	if (rc != IRS_OK) {
 		search_result_free(r);
 		return rc;
@@ -181,7 +377,7 @@ search_run(sqlite3 *db, const search_request *req, search_result **out, irs_erro
 void
 search_result_free(search_result *r)
 {
-	int i;
+	int i, k;
 
 	if (r == NULL)
 		return;
@@ -195,6 +391,8 @@ search_result_free(search_result *r)
 		free(h->type);
 		free(h->lang);
 		free(h->snippet);
+		for (k = 0; k < h->npassages; k++)
+			free(h->passages[k].text);
 	}
 	free(r->hits);
 	free(r);

@@ -14,6 +14,8 @@
 
 #include "irsearch/limits.h"
 #include "irsearch/store.h"
+#include "irsearch/rank.h"
+#include "irsearch/snippet.h"
 #include "irsearch/tokenize.h"
 
 enum stmt_id {
@@ -277,6 +279,10 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, IRS_BUSY_TIMEOUT_MS);
 	rc = tokenize_register(s->db, e);
+	if (rc == IRS_OK)
+		rc = snippet_register(s->db, e);
+	if (rc == IRS_OK)
+		rc = rank_register(s->db, e);
 	/* Checked first: another program's database must not be switched to WAL. */
 	if (rc == IRS_OK)
 		rc = check_format(s, languages, e);

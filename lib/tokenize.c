@@ -422,8 +422,8 @@ irs_tokenizer_create(void *api_ptr, const char **argv, int argc, Fts5Tokenizer *
 	return SQLITE_OK;
 }
 
-static fts5_api *
-fts5_api_of(sqlite3 *db)
+fts5_api *
+tokenize_fts5_api(sqlite3 *db)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *stmt = NULL;
@@ -440,7 +440,7 @@ irs_code
 tokenize_register(sqlite3 *db, irs_error *e)
 {
 	fts5_tokenizer methods = { irs_tokenizer_create, irs_tokenizer_delete, irs_tokenize };
-	fts5_api *api = fts5_api_of(db);
+	fts5_api *api = tokenize_fts5_api(db);
 
 	if (api == NULL)
 		return irs_fail(e, IRS_INTERNAL, "this SQLite has no FTS5");

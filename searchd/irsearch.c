@@ -33,7 +33,7 @@ struct options {
 	const char *db_flag, *config_flag, *socket_flag;
 	int limit;		/* 0: the config's */
 	int offset;
-	int json, direct, verbose;
+	int json, direct, verbose, explain;
 	search_sort sort;
 	int color;		/* -1 auto, 0 never, 1 always */
 };
@@ -47,6 +47,7 @@ usage(FILE *out)
 	      "  --offset K         skip the first K hits\n"
 	      "  --sort rank|date   by relevance (default) or newest first\n"
 	      "  --json             print the response as one JSON object\n"
+	      "  --explain          show how each hit's score was made\n"
 	      "  --color WHEN       highlight: auto (on a terminal), always, never\n"
 	      "  --direct           read the index file, not the daemon's answer\n"
 	      "  --socket PATH      the daemon's socket (default $IRSEARCH_SOCKET, else\n"
@@ -58,8 +59,10 @@ usage(FILE *out)
 	      "  --help, --version\n"
 	      "Options come first; everything from the first word on is the query\n"
 	      "(use -- before a query that starts with -).\n"
-	      "Query: words (all must match, each stemmed), \"a phrase\", a OR b,\n"
-	      "-word or NOT word (exclude), pref* (words starting with pref).\n"
+	      "Query: words (all must match, each stemmed), \"a phrase\", a OR b, (groups),\n"
+	      "-word or NOT word (exclude), pref* (words starting with pref),\n"
+	      "title: author: body: (a field), NEAR(a b, 5), and the filters\n"
+	      "after:2024 before:2024-07 type:pdf|html|docx|odt|epub|txt|md lang:ru.\n"
 	      "Exit status: 0 something matched, 1 nothing matched, 2 error.\n", out);
 }
 
@@ -103,6 +106,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "direct", no_argument, NULL, 'D' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "explain", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -123,6 +127,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'j': o->json = 1; break;
 		case 'D': o->direct = 1; break;
 		case 'v': o->verbose = 1; break;
+		case 'x': o->explain = 1; break;
 		case 'n':
 			if (parse_count(optarg, 1, IRS_MAX_LIMIT, &o->limit) != 0) {
 				fprintf(stderr, "irsearch: -n takes a number from 1 to %d\n", IRS_MAX_LIMIT);
@@ -266,7 +271,9 @@ run_search(const struct options *o, const irs_config *cfg, const char *db_path, 
 	req.weight_title = cfg->weight_title;
 	req.weight_author = cfg->weight_author;
 	req.weight_body = cfg->weight_body;
+	req.proximity = cfg->proximity;
 	req.snippet_tokens = cfg->snippet_tokens;
+	req.explain = o->explain;
 	if (!o->json) {
 		req.mark_open = bold ? BOLD : "";
 		req.mark_close = bold ? PLAIN : "";

@@ -285,6 +285,7 @@ fill_server_options(const struct daemon_options *o, const irs_config *cfg, serve
 	p->defaults.weight_title = cfg->weight_title;
 	p->defaults.weight_author = cfg->weight_author;
 	p->defaults.weight_body = cfg->weight_body;
+	p->defaults.proximity = cfg->proximity;
 	p->defaults.snippet_tokens = cfg->snippet_tokens;
 	p->db_path = config_db_path(cfg, o->db_flag, e);
 	return p->db_path != NULL ? IRS_OK : e->code;

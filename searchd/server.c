@@ -40,6 +40,7 @@ struct conn {
 	int eof;		/* the client will send nothing more */
 	int closing;		/* close once the output is written */
 	int want_out;		/* EPOLLOUT is armed */
+	int full;		/* input buffer at its cap: not read until a line is taken */
 	time_t last_active;
 };
 
@@ -104,7 +105,8 @@ close_conn(struct server *s, struct conn *c, const char *why)
 static void
 rearm(struct server *s, struct conn *c)
 {
-	watch(s, c->fd, (c->eof ? 0 : EPOLLIN | EPOLLRDHUP) | (c->want_out ? EPOLLOUT : 0), EPOLL_CTL_MOD);
+	watch(s, c->fd, (c->eof || c->full ? 0 : EPOLLIN | EPOLLRDHUP) | (c->want_out ? EPOLLOUT : 0),
+	      EPOLL_CTL_MOD);
 }
 
 /* Sends what it can now; returns -1 when the client is gone (and closed). */
@@ -217,6 +219,10 @@ dispatch(struct server *s, struct conn *c)
 	job = job_new(c->id, c->fd, c->in, len > 0 && c->in[len - 1] == '\r' ? len - 1 : len);
 	memmove(c->in, nl + 1, c->inlen - len - 1);
 	c->inlen -= len + 1;
+	if (c->full && c->inlen <= IRS_MAX_REQUEST_BYTES) {
+		c->full = 0;	/* room again: what the client sent meanwhile wakes the loop */
+		rearm(s, c);
+	}
 	if (job == NULL) {
 		queue_error(s, c, IRS_INTERNAL, "out of memory");
 		return;
@@ -238,8 +244,12 @@ read_conn(struct server *s, struct conn *c)
 			size_t cap = c->incap == 0 ? READ_CHUNK * 2 : c->incap * 2;
 			char *in;
 
-			if (c->inlen > IRS_MAX_REQUEST_BYTES)
+			if (c->inlen > IRS_MAX_REQUEST_BYTES) {
+				/* Pipelined past the cap: stop watching input until a line is taken. */
+				c->full = 1;
+				rearm(s, c);
 				break;
+			}
 			in = realloc(c->in, cap);
 			if (in == NULL) {
 				close_conn(s, c, "out of memory");
@@ -481,11 +491,12 @@ server_run(const server_options *opt, irs_error *e)
 			else if (fd == s.notify_rd)
 				take_answers(&s);
 			else if ((c = s.conns[fd]) != NULL) {
-				/* Closed both ways: no answer can reach the client, and
-				 * epoll reports the hang-up until the socket is closed,
-				 * which would spin this loop while its request is in the pool. */
-				if (ev[i].events & (EPOLLHUP | EPOLLERR)) {
-					close_conn(&s, c, "hung up");
+				/* Closed both ways while a request is in the pool: no
+				 * answer can reach the client, and epoll reports the
+				 * hang-up until the socket is closed (it cannot be
+				 * masked), which would spin this loop meanwhile. */
+				if ((ev[i].events & (EPOLLHUP | EPOLLERR)) && c->busy) {
+					close_conn(&s, c, "hung up before its answer");
 					continue;
 				}
 				if (ev[i].events & (EPOLLIN | EPOLLRDHUP))

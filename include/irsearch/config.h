@@ -21,6 +21,7 @@ typedef struct irs_config {
 	double weight_title;	/* [search] title_weight, author_weight, body_weight: */
 	double weight_author;	/*   bm25 column weights */
 	double weight_body;
+	double proximity;	/* [search] proximity: bonus factor for query words close together */
 	int snippet_tokens;	/* [search] snippet_tokens */
 	char *socket_path;	/* [searchd] socket */
 	int workers;		/* [searchd] workers: threads answering queries */

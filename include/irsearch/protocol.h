@@ -33,7 +33,9 @@ enum {
 	FIELD_PAGES = 1 << 7,
 	FIELD_SCORE = 1 << 8,
 	FIELD_SNIPPET = 1 << 9,
-	FIELD_ALL = (1 << 10) - 1
+	FIELD_PAGE = 1 << 10,
+	FIELD_PASSAGES = 1 << 11,
+	FIELD_ALL = (1 << 12) - 1
 };
 
 typedef struct protocol_request {

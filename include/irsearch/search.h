@@ -1,7 +1,10 @@
 /*
  * search.h - running a query against the index and collecting the hits.
  *
- * Owns: ranking (bm25 with per-column weights, ties broken by document id),
+ * Owns: relaxing a query of several words that no document holds all
+ * of into one that wants any of them (ranking puts the documents with
+ * more of them first), ranking (rank.h's BM25 with column weights and a proximity bonus,
+ * ties broken by document id),
  * the date sort, snippets with highlight markers, and the search_result
  * record the printers read.  Does not own the query language (query.h) or
  * how results are shown (printer.h).
@@ -24,26 +27,49 @@ typedef struct search_request {
 	const char *mark_open;	/* highlight markers around matched words */
 	const char *mark_close;
 	double weight_title, weight_author, weight_body;
-	int snippet_tokens;
+	double proximity;	/* bonus factor when the query's words stand close (rank.h) */
+	int snippet_tokens;	/* words in the best passage */
+	int passages;		/* passages at most, 1..SEARCH_MAX_PASSAGES */
+	int explain;		/* fill each hit's explanation */
 } search_request;
+
+#define SEARCH_MAX_PASSAGES 3
+
+typedef struct search_passage {
+	int page;		/* 0 when the document has no pages */
+	char *text;		/* whitespace collapsed, markers around matches */
+} search_passage;
+
+/* Why a hit scored what it did (with "explain"): the parts add up to its score. */
+typedef struct search_explain {
+	double column_score[3];	/* the share of the title, author and body */
+	double proximity;	/* the bonus for the query's words standing close */
+	int column_matches[3];	/* matched phrases in each column */
+} search_explain;
 
 typedef struct search_hit {
 	int64_t id;
 	char *path, *title, *author, *date, *type, *lang;	/* NULL when unknown */
 	int date_from_mtime;
 	int pages;
-	double score;		/* bm25, higher is better */
-	char *snippet;		/* whitespace collapsed, markers around matches */
+	double score;		/* relevance (rank.h), higher is better; 0 for a query of filters only */
+	int page;		/* the first passage's page, 0 when unknown */
+	char *snippet;		/* the passages joined by " ... " */
+	int npassages;
+	search_passage passages[SEARCH_MAX_PASSAGES];
+	int explained;
+	search_explain explain;
 } search_hit;
 
 typedef struct search_result {
 	int64_t total;		/* documents matching, over all pages */
+	int relaxed;		/* no document had all the words: these have some */
 	double took_ms;
 	int nhits;
 	search_hit *hits;
 } search_result;
 
-/* Fills req with defaults (limit, weights, markers "[" "]"). */
+/* Fills req with defaults (limit, weights, markers "[" "]", passages). */
 void search_request_init(search_request *req, const char *query);
 
 /*

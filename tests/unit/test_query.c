@@ -114,17 +114,122 @@ fts5_syntax_inside_words_is_searched_as_text(void **state)
 {
 	(void)state;
 	compiles_to("cats AND dogs", "\"cats\" AND \"AND\" AND \"dogs\"");
-	compiles_to("NEAR(a b)", "\"NEAR(a\" AND \"b)\"");
 	compiles_to("NEAR", "\"NEAR\"");
+	compiles_to("NEAR (a)", "\"NEAR\" AND \"a\"");	/* NEAR( only when the parenthesis touches it */
 	compiles_to("Astana-based", "\"Astana-based\"");
 	compiles_to("a:b", "\"a:b\"");
-	compiles_to("title:x", "\"title:x\"");
+	compiles_to("http://example.org", "\"http://example.org\"");
 	compiles_to("^x", "\"^x\"");
 	compiles_to("{body}:x", "\"{body}:x\"");
-	compiles_to("(a)", "\"(a)\"");
 	compiles_to("a+b", "\"a+b\"");
+	compiles_to("x:title", "\"x:title\"");
 	/* A quote ends a word, so no term ever carries one. */
 	compiles_to("say\"hi\"there", "\"say\" AND \"hi\" AND \"there\"");
+}
+
+static void
+parentheses_group_terms(void **state)
+{
+	(void)state;
+	compiles_to("(a)", "\"a\"");
+	compiles_to("sco (energy OR gas)", "\"sco\" AND (\"energy\" OR \"gas\")");
+	compiles_to("(a b) OR c", "((\"a\" AND \"b\") OR \"c\")");
+	compiles_to("x -(a b)", "\"x\" NOT (\"a\" AND \"b\")");
+	compiles_to("x (a -b)", "\"x\" AND (\"a\" NOT \"b\")");
+	compiles_to("((a))", "\"a\"");
+	compiles_to("((a OR b))", "(\"a\" OR \"b\")");
+	compiles_to("C(2)", "\"C\" AND \"2\"");
+}
+
+static void
+fields_restrict_words_phrases_and_groups(void **state)
+{
+	(void)state;
+	compiles_to("title:summit", "{title} : \"summit\"");
+	compiles_to("Title:summit", "{title} : \"summit\"");
+	compiles_to("author:Seitkali astana", "{author} : \"Seitkali\" AND \"astana\"");
+	compiles_to("body:\"world unity\"", "{body} : \"world unity\"");
+	compiles_to("title:(summit OR forum)", "{title} : (\"summit\" OR \"forum\")");
+	compiles_to("title:(summit forum)", "{title} : (\"summit\" AND \"forum\")");
+	compiles_to("title:secur*", "{title} : \"secur\"*");
+	compiles_to("x -title:summit", "\"x\" NOT {title} : \"summit\"");
+	compiles_to("title:NEAR(a b)", "{title} : NEAR(\"a\" \"b\")");
+	compiles_to("title: summit", "{title} : \"summit\"");
+}
+
+static void
+near_takes_terms_and_a_distance(void **state)
+{
+	(void)state;
+	compiles_to("NEAR(energy corridor)", "NEAR(\"energy\" \"corridor\")");
+	compiles_to("NEAR(energy corridor, 5)", "NEAR(\"energy\" \"corridor\", 5)");
+	compiles_to("NEAR( energy  \"middle corridor\" , 3 )", "NEAR(\"energy\" \"middle corridor\", 3)");
+	compiles_to("NEAR(a b c,0)", "NEAR(\"a\" \"b\" \"c\", 0)");
+	compiles_to("NEAR(secur* pact)", "NEAR(\"secur\"* \"pact\")");
+	compiles_to("x NEAR(a b) OR y", "\"x\" AND (NEAR(\"a\" \"b\") OR \"y\")");
+}
+
+/* Parses query, which must succeed, into *plan (the caller clears it). */
+static void
+parses(const char *query, query_plan *plan)
+{
+	irs_error e = { IRS_OK, "" };
+
+	if (query_parse(query, plan, &e) != IRS_OK)
+		fail_msg("query_parse(%s) failed: %s", query, e.msg);
+}
+
+static void
+filters_become_plan_fields_not_fts5(void **state)
+{
+	query_plan plan;
+
+	(void)state;
+	parses("summit after:2024 before:2025-07 type:pdf type:md lang:RU", &plan);
+	assert_string_equal(plan.fts, "\"summit\"");
+	assert_string_equal(plan.after, "2024");
+	assert_string_equal(plan.before, "2025-07");
+	assert_int_equal(plan.ntypes, 2);
+	assert_string_equal(plan.types[0], "application/pdf");
+	assert_string_equal(plan.types[1], "text/markdown");
+	assert_int_equal(plan.nlangs, 1);
+	assert_string_equal(plan.langs[0], "ru");
+	query_plan_clear(&plan);
+
+	/* The tightest bound wins; html names two types. */
+	parses("after:2023 after:2024-03 before:2025 before:2024-12-31 type:html", &plan);
+	assert_null(plan.fts);
+	assert_string_equal(plan.after, "2024-03");
+	assert_string_equal(plan.before, "2024-12-31");
+	assert_int_equal(plan.ntypes, 2);
+	query_plan_clear(&plan);
+}
+
+static void
+filter_and_field_errors_name_the_column(void **state)
+{
+	(void)state;
+	fails_with("x after:July", IRS_BAD_QUERY, "after: at column 3 needs a date like 2024, 2024-07 or 2024-07-03");
+	fails_with("x before:2024-13", IRS_BAD_QUERY, "before: at column 3 needs a date like 2024, 2024-07 or 2024-07-03");
+	fails_with("x after:", IRS_BAD_QUERY, "after: at column 3 needs a date like 2024, 2024-07 or 2024-07-03");
+	fails_with("x type:exe", IRS_BAD_QUERY, "type: at column 3 takes pdf, html, docx, odt, epub, txt or md");
+	fails_with("x lang:english", IRS_BAD_QUERY, "lang: at column 3 takes a language code like en or ru");
+	fails_with("x -type:pdf", IRS_BAD_QUERY, "type: at column 3 cannot be excluded");
+	fails_with("x OR type:pdf", IRS_BAD_QUERY,
+		   "type: at column 6 filters documents and cannot be inside OR, NOT, a field or parentheses");
+	fails_with("(x type:pdf)", IRS_BAD_QUERY, "type: at column 4 filters documents and cannot be inside parentheses");
+	fails_with("title:", IRS_BAD_QUERY, "title: at column 1 has nothing to search after it");
+	fails_with("title:-x", IRS_BAD_QUERY, "title: at column 1 cannot take an exclusion; write -title:word");
+	fails_with("(a b", IRS_BAD_QUERY, "unbalanced parenthesis at column 1");
+	fails_with("a b)", IRS_BAD_QUERY, "unbalanced parenthesis at column 4");
+	fails_with("a () b", IRS_BAD_QUERY, "empty parentheses at column 3");
+	fails_with("x (-a)", IRS_BAD_QUERY, "a group of only exclusions matches nothing; add a word to it");
+	fails_with("NEAR(a)", IRS_BAD_QUERY, "NEAR at column 1 needs at least two words");
+	fails_with("NEAR(a b", IRS_BAD_QUERY, "NEAR at column 1 has no closing parenthesis");
+	fails_with("NEAR(a b, x)", IRS_BAD_QUERY, "NEAR at column 1 needs a distance from 0 to 1000 after its comma");
+	fails_with("NEAR(a b, 5", IRS_BAD_QUERY, "NEAR at column 1 has no closing parenthesis");
+	fails_with("NEAR(a b, 5000)", IRS_BAD_QUERY, "NEAR at column 1 needs a distance from 0 to 1000 after its comma");
+	fails_with("type:pdf", IRS_BAD_QUERY, "filters (after:, before:, type:, lang:) need a search, not a MATCH alone");
 }
 
 static void
@@ -317,6 +422,11 @@ main(void)
 		cmocka_unit_test(exclusions_follow_the_wanted_terms),
 		cmocka_unit_test(or_binds_tighter_than_and),
 		cmocka_unit_test(fts5_syntax_inside_words_is_searched_as_text),
+		cmocka_unit_test(parentheses_group_terms),
+		cmocka_unit_test(fields_restrict_words_phrases_and_groups),
+		cmocka_unit_test(near_takes_terms_and_a_distance),
+		cmocka_unit_test(filters_become_plan_fields_not_fts5),
+		cmocka_unit_test(filter_and_field_errors_name_the_column),
 		cmocka_unit_test(control_bytes_never_reach_fts5),
 		cmocka_unit_test(errors_name_the_problem),
 		cmocka_unit_test(error_columns_count_characters_not_bytes),
