@@ -30,12 +30,17 @@ struct window {
 };
 
 struct offsets {
-	const struct window *windows;
-	int nwindows;
 	int stop_after;		/* last position needed, plus one to know if more follows */
-	int *starts, *ends;	/* byte offsets of positions [0, stop_after] */
+	int *starts, *ends;	/* byte offsets of positions [0, count) */
 	int count;		/* tokens seen */
+	int cap;
+	int *page;		/* paged bodies: the page of each position */
+	const char *text;
+	int scanned, current_page;	/* form feeds counted up to byte scanned */
 };
+
+/* The page span of a position in a paged body: [lo, hi) positions. */
+
 
 static int
 compare_hits(const void *a, const void *b)
@@ -107,13 +112,30 @@ overlaps(const struct window *w, int nw, int start, int end)
 	return 0;
 }
 
+/* The first and one-past-last positions of the page holding pos; the whole body when not paged. */
+static void
+page_span(const struct offsets *o, int pos, int *lo, int *hi)
+{
+	if (o->page == NULL || pos >= o->count) {
+		*lo = 0;
+		*hi = 1 << 30;
+		return;
+	}
+	for (*lo = pos; *lo > 0 && o->page[*lo - 1] == o->page[pos]; (*lo)--)
+		;
+	for (*hi = pos; *hi < o->count && o->page[*hi] == o->page[pos]; (*hi)++)
+		;
+}
+
 /*
  * Chooses up to max windows: the best one, then ones that show phrases the
  * chosen ones do not.  Windows start a quarter of their length before a
- * match, so the match reads in context.
+ * match, so the match reads in context, and never cross a page: a passage
+ * comes from one page.
  */
 static int
-choose_windows(const struct hit *hits, int n, int nphrases, int len, int max, struct window *out)
+choose_windows(const struct hit *hits, int n, int nphrases, int len, int max, const struct offsets *o,
+	       struct window *out)
 {
 	unsigned char covered[64] = { 0 };
 	int nw = 0, i;
@@ -125,27 +147,33 @@ choose_windows(const struct hit *hits, int n, int nphrases, int len, int max, st
 	}
 	while (nw < max) {
 		long best = -1;
-		int best_start = 0, wlen = nw == 0 ? len : len * 2 / 3;
+		int best_start = 0, best_end = 0, wlen = nw == 0 ? len : len * 2 / 3;
 
 		for (i = 0; i < n; i++) {
-			int start = hits[i].start - wlen / 4 > 0 ? hits[i].start - wlen / 4 : 0;
+			int lo, hi, start, end;
 			long score;
 
-			if (overlaps(out, nw, start, start + wlen))
+			page_span(o, hits[i].start, &lo, &hi);
+			start = hits[i].start - wlen / 4 > lo ? hits[i].start - wlen / 4 : lo;
+			end = start + wlen < hi ? start + wlen : hi;
+			if (end - start < wlen)
+				start = end - wlen > lo ? end - wlen : lo;
+			if (overlaps(out, nw, start, end))
 				continue;
-			score = window_score(hits, n, start, wlen, covered, nphrases);
+			score = window_score(hits, n, start, end - start, covered, nphrases);
 			if (score > best) {
 				best = score;
 				best_start = start;
+				best_end = end;
 			}
 		}
 		/* After the first, a passage must show a phrase not shown yet. */
 		if (best < 0 || (nw > 0 && best < 1000000))
 			break;
 		out[nw].start = best_start;
-		out[nw].end = best_start + wlen;
+		out[nw].end = best_end;
 		for (i = 0; i < n; i++)
-			if (hits[i].start >= best_start && hits[i].end <= best_start + wlen && hits[i].phrase < 64)
+			if (hits[i].start >= best_start && hits[i].end <= best_end && hits[i].phrase < 64)
 				covered[hits[i].phrase] = 1;
 		nw++;
 	}
@@ -162,8 +190,29 @@ on_token(void *ctx, int tflags, const char *token, int ntoken, int start, int en
 		return SQLITE_OK;
 	if (o->count > o->stop_after)
 		return SQLITE_DONE;	/* everything needed is known */
+	if (o->count == o->cap) {
+		int cap = o->cap == 0 ? 256 : o->cap * 2;
+		int *starts = realloc(o->starts, sizeof(int) * (size_t)cap);
+		int *ends = starts != NULL ? realloc(o->ends, sizeof(int) * (size_t)cap) : NULL;
+		int *page = ends != NULL && o->page != NULL ? realloc(o->page, sizeof(int) * (size_t)cap) : NULL;
+
+		if (starts != NULL)
+			o->starts = starts;
+		if (ends != NULL)
+			o->ends = ends;
+		if (page != NULL)
+			o->page = page;
+		if (starts == NULL || ends == NULL || (o->page != NULL && page == NULL))
+			return SQLITE_NOMEM;
+		o->cap = cap;
+	}
 	o->starts[o->count] = start;
 	o->ends[o->count] = end;
+	if (o->page != NULL) {
+		for (; o->scanned < start; o->scanned++)
+			o->current_page += o->text[o->scanned] == '\f';
+		o->page[o->count] = o->current_page;
+	}
 	o->count++;
 	return SQLITE_OK;
 }
@@ -177,16 +226,6 @@ is_matched(const struct hit *hits, int n, int pos)
 		if (pos < hits[i].end)
 			return 1;
 	return 0;
-}
-
-static int
-page_at(const char *text, int offset)
-{
-	int page = 1, i;
-
-	for (i = 0; i < offset; i++)
-		page += text[i] == '\f';
-	return page;
 }
 
 /* Appends one passage: the text of its tokens, matched ones between the markers. */
@@ -238,37 +277,36 @@ irs_snippet(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
 		return;
 	}
 	hits = body_hits(api, fts, &nhits);
-	nw = choose_windows(hits, nhits, api->xPhraseCount(fts), len, max, windows);
 	memset(&o, 0, sizeof(o));
-	o.windows = windows;
-	o.nwindows = nw;
-	for (i = 0; i < nw; i++)
-		if (windows[i].end > o.stop_after)
-			o.stop_after = windows[i].end;
-	o.starts = malloc(sizeof(int) * (size_t)(o.stop_after + 1));
-	o.ends = malloc(sizeof(int) * (size_t)(o.stop_after + 1));
-	if (o.starts == NULL || o.ends == NULL) {
-		free(o.starts);
-		free(o.ends);
-		free(hits);
-		sqlite3_result_error_nomem(ctx);
-		return;
-	}
-	rc = api->xTokenize(fts, text, ntext, &o, on_token);
+	o.text = text;
+	o.current_page = 1;
 	paged = memchr(text, '\f', (size_t)ntext) != NULL;
+	if (paged) {
+		/* Pages bound the passages, so the positions of every page are needed first. */
+		o.stop_after = 1 << 30;
+		o.page = malloc(sizeof(int));
+		rc = o.page != NULL ? api->xTokenize(fts, text, ntext, &o, on_token) : SQLITE_NOMEM;
+		nw = choose_windows(hits, nhits, api->xPhraseCount(fts), len, max, &o, windows);
+	} else {
+		nw = choose_windows(hits, nhits, api->xPhraseCount(fts), len, max, &o, windows);
+		for (i = 0; i < nw; i++)
+			if (windows[i].end > o.stop_after)
+				o.stop_after = windows[i].end;
+		rc = api->xTokenize(fts, text, ntext, &o, on_token);
+	}
 	out = sqlite3_str_new(NULL);
 	for (i = 0; (rc == SQLITE_OK || rc == SQLITE_DONE) && i < nw; i++) {
 		if (windows[i].start >= o.count)
 			continue;
 		if (sqlite3_str_length(out) > 0)
 			sqlite3_str_appendchar(out, 1, SNIPPET_PASSAGE_SEP);
-		sqlite3_str_appendf(out, "%d%c", paged ? page_at(text, o.starts[windows[i].start]) : 0,
-				    SNIPPET_PAGE_SEP);
+		sqlite3_str_appendf(out, "%d%c", paged ? o.page[windows[i].start] : 0, SNIPPET_PAGE_SEP);
 		append_passage(out, text, &o, &windows[i], hits, nhits, open != NULL ? open : "",
 			       close != NULL ? close : "");
 	}
 	free(o.starts);
 	free(o.ends);
+	free(o.page);
 	free(hits);
 	if (rc != SQLITE_OK && rc != SQLITE_DONE) {
 		sqlite3_free(sqlite3_str_finish(out));
