@@ -411,6 +411,69 @@ compiled_queries_match_the_same_rows_as_hand_written_fts5(void **state)
 	sqlite3_close(db);
 }
 
+/* The same check for what needs columns: fields, groups, NEAR. */
+static void
+fields_groups_and_near_match_hand_written_fts5(void **state)
+{
+	static const char *const rows[][3] = {
+		{ "Summit in Astana", "Dana Seitkali", "Leaders met and signed the declaration on energy corridors." },
+		{ "Energy corridors", "Marcus Hollander", "The summit said little about water or the corridor tariffs." },
+		{ "Water and dams", "Dana Lopes", "Upstream dams and downstream quotas; the summit skipped water." },
+		{ "Tariffs", "Ana Seitkali", "Corridor tariffs rose while energy prices fell." },
+	};
+	static const struct {
+		const char *query, *fts5, *expected;
+	} cases[] = {
+		{ "title:summit", "{title}: summit", "1" },
+		{ "summit -title:summit", "summit NOT {title}: summit", "2,3" },
+		{ "author:seitkali", "{author}: seitkali", "1,4" },
+		{ "author:(dana OR ana) water", "{author}: (dana OR ana) AND water", "3" },
+		{ "body:\"energy corridors\"", "{body}: \"energy corridors\"", "1" },
+		{ "title:(energy corridors)", "{title}: (energy AND corridors)", "2" },
+		{ "NEAR(corridor tariffs, 0)", "NEAR(corridor tariffs, 0)", "2,4" },
+		{ "NEAR(energy tariffs, 2)", "NEAR(energy tariffs, 2)", "4" },
+		{ "(water OR tariffs) summit", "(water OR tariffs) AND summit", "2,3" },
+		{ "summit -(water dams)", "summit NOT (water AND dams)", "1,2" },
+		{ "body:NEAR(summit water, 3)", "{body}: NEAR(summit water, 3)", "2,3" },
+		{ "body:NEAR(summit water, 2)", "{body}: NEAR(summit water, 2)", "3" },
+	};
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	irs_error e = { IRS_OK, "" };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(tokenize_register(db, &e), IRS_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(title, author, body,"
+					  " tokenize='irsearch english russian')", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t(rowid, title, author, body) VALUES(?1, ?2, ?3, ?4)",
+					    -1, &st, NULL), SQLITE_OK);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		sqlite3_bind_int64(st, 1, (int64_t)i + 1);
+		sqlite3_bind_text(st, 2, rows[i][0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, rows[i][1], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, rows[i][2], -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *fts = NULL, *got;
+
+		if (query_compile(cases[i].query, &fts, &e) != IRS_OK)
+			fail_msg("query_compile(%s): %s", cases[i].query, e.msg);
+		got = strdup(rowids(db, fts));
+		assert_non_null(got);
+		if (strcmp(got, rowids(db, cases[i].fts5)) != 0 || strcmp(got, cases[i].expected) != 0)
+			fail_msg("%s -> %s gave %s; %s gave %s; expected %s", cases[i].query, fts, got, cases[i].fts5,
+				 rowids(db, cases[i].fts5), cases[i].expected);
+		free(got);
+		free(fts);
+	}
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -433,6 +496,7 @@ main(void)
 		cmocka_unit_test(more_than_64_terms_is_refused),
 		cmocka_unit_test(longer_than_4096_bytes_is_too_large),
 		cmocka_unit_test(compiled_queries_match_the_same_rows_as_hand_written_fts5),
+		cmocka_unit_test(fields_groups_and_near_match_hand_written_fts5),
 	};
 
 	return cmocka_run_group_tests_name("query", tests, NULL, NULL);
