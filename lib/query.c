@@ -102,6 +102,8 @@ has_word(const char *s, size_t n)
 	return 0;
 }
 
+static int fail(struct parser *p, irs_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 static int
 fail(struct parser *p, irs_code code, const char *fmt, ...)
 {
