@@ -54,6 +54,7 @@ struct server {
 	int nclients;
 	uint64_t next_id;
 	int stopping;
+	int accept_paused;	/* out of descriptors: the listening socket is not watched */
 };
 
 static FILE *log_file;
@@ -87,6 +88,16 @@ watch(struct server *s, int fd, uint32_t events, int op)
 	return epoll_ctl(s->epfd, op, fd, &ev);
 }
 
+/* Watches the listening socket again after a pause for lack of descriptors. */
+static void
+resume_accepting(struct server *s)
+{
+	if (!s->accept_paused || s->stopping)
+		return;
+	s->accept_paused = 0;
+	watch(s, s->opt->listen_fd, EPOLLIN, EPOLL_CTL_ADD);
+}
+
 static void
 close_conn(struct server *s, struct conn *c, const char *why)
 {
@@ -96,6 +107,7 @@ close_conn(struct server *s, struct conn *c, const char *why)
 	close(c->fd);
 	s->conns[c->fd] = NULL;
 	s->nclients--;
+	resume_accepting(s);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -287,8 +299,14 @@ accept_clients(struct server *s)
 		struct conn *c;
 
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE)
-				server_log("cannot accept: %s", strerror(errno));
+			/* Out of descriptors, the pending connection stays pending and the
+			 * listening socket stays readable: stop watching it until a client
+			 * leaves (or a second passes), instead of spinning. */
+			if ((errno == EMFILE || errno == ENFILE) && !s->accept_paused) {
+				server_log("cannot accept: %s; pausing new connections", strerror(errno));
+				epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->opt->listen_fd, NULL);
+				s->accept_paused = 1;
+			}
 			return;
 		}
 		if (s->nclients >= s->opt->max_clients || fd >= s->nfds) {
@@ -508,6 +526,7 @@ server_run(const server_options *opt, irs_error *e)
 		if (time(NULL) != last_sweep) {
 			last_sweep = time(NULL);
 			close_idle(&s);
+			resume_accepting(&s);
 		}
 		if (s.stopping) {
 			if (stop_at == 0)
