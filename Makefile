@@ -14,18 +14,23 @@ BUILD ?= build
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKGS = sqlite3 libmagic jansson inih yaml-0.1 libxxhash
+# The document parsers, linked into irindex (and the tests) only: irsearch and
+# irsearchd never parse documents and need not load poppler and glib.
+EXTRACT_PKGS = libarchive libxml-2.0 poppler-glib
 PKG_CONFIG ?= pkg-config
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wformat=2
 ALL_CPPFLAGS = -Iinclude -DIRS_VERSION='"$(VERSION)"' -D_XOPEN_SOURCE=700 \
-	$(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) $(EXTRACT_PKGS)) $(CPPFLAGS)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS)
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lstemmer -lm
+EXTRACT_LIBS = $(shell $(PKG_CONFIG) --libs $(EXTRACT_PKGS))
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 
 LIB_SRC = lib/error.c lib/utf8.c lib/doc.c lib/tokenize.c lib/store.c lib/config.c \
-	lib/walk.c lib/detect.c lib/extract.c lib/extract_text.c lib/query.c \
+	lib/walk.c lib/detect.c lib/charset.c lib/extract.c lib/extract_text.c \
+	lib/extract_html.c lib/extract_pdf.c lib/extract_office.c lib/query.c \
 	lib/snippet.c lib/rank.c lib/search.c lib/printer.c lib/protocol.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 EXT_OBJ = $(BUILD)/ext/tokenize.o $(BUILD)/ext/error.o $(BUILD)/ext/extension.o
@@ -36,7 +41,7 @@ HEADERS = $(wildcard include/irsearch/*.h)
 
 all: $(PROGS) $(BUILD)/irsearch.so
 
-$(BUILD)/%.o: %.c $(HEADERS) $(wildcard searchd/*.h)
+$(BUILD)/%.o: %.c $(HEADERS) $(wildcard searchd/*.h) $(wildcard indexer/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -44,8 +49,9 @@ $(BUILD)/libirsearch.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-$(BUILD)/irindex: $(BUILD)/indexer/irindex.o $(BUILD)/libirsearch.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/indexer/irindex.o $(BUILD)/libirsearch.a $(LIBS)
+INDEX_OBJ = $(BUILD)/indexer/irindex.o $(BUILD)/indexer/extractors.o
+$(BUILD)/irindex: $(INDEX_OBJ) $(BUILD)/libirsearch.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(INDEX_OBJ) $(BUILD)/libirsearch.a $(LIBS) $(EXTRACT_LIBS)
 
 $(BUILD)/irsearch: $(BUILD)/searchd/irsearch.o $(BUILD)/searchd/client.o $(BUILD)/libirsearch.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/searchd/irsearch.o $(BUILD)/searchd/client.o \
@@ -67,7 +73,7 @@ $(BUILD)/irsearch.so: $(EXT_OBJ)
 	$(CC) $(EXT_CFLAGS) -shared -o $@ $(EXT_OBJ) -lstemmer
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libirsearch.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libirsearch.a $(LIBS) $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libirsearch.a $(LIBS) $(EXTRACT_LIBS) $(TEST_LIBS)
 
 # The tests' client for the daemon (tests/e2e/daemon_*.sh).
 $(BUILD)/tests/sockclient: $(BUILD)/tests/tools/sockclient.o $(BUILD)/searchd/client.o
@@ -77,7 +83,11 @@ $(BUILD)/tests/sockclient: $(BUILD)/tests/tools/sockclient.o $(BUILD)/searchd/cl
 $(BUILD)/tests/relevance: $(BUILD)/tests/tools/relevance.o $(BUILD)/libirsearch.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/tests/tools/relevance.o $(BUILD)/libirsearch.a $(LIBS)
 
-tests: all $(TESTS) $(BUILD)/tests/sockclient $(BUILD)/tests/relevance
+# The tests' document maker (tests/fixtures/make-fixtures).
+$(BUILD)/tests/mkdoc: $(BUILD)/tests/tools/mkdoc.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(EXTRACT_LIBS)
+
+tests: all $(TESTS) $(BUILD)/tests/sockclient $(BUILD)/tests/mkdoc $(BUILD)/tests/relevance
 
 deps:
 	@scripts/install-deps

@@ -2,29 +2,30 @@
  * irindex - build and refresh the index from folders of reports.
  *
  * Walks each root, and for every file: skips it untouched when its size and
- * mtime match the index; otherwise reads it, hashes it (an unchanged hash
- * only refreshes the stamp), detects its type, extracts it and stores it.
- * Documents under a walked root that were not seen leave the index.
- * Writes are committed in batches of IRS_BATCH_DOCS, each a transaction.
+ * mtime match the index; otherwise hands it to the extractor workers
+ * (extractors.h), which read it, hash it (an unchanged hash only refreshes
+ * the stamp), detect its type and extract it, in parallel and isolated;
+ * their results come back in walk order and are stored here, the one
+ * process that writes.  Documents under a walked root that were not seen
+ * leave the index.  Writes are committed in batches of IRS_BATCH_DOCS,
+ * each a transaction.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "irsearch/config.h"
-#include "irsearch/detect.h"
-#include "irsearch/extract.h"
 #include "irsearch/limits.h"
 #include "irsearch/store.h"
 #include "irsearch/tokenize.h"
 #include "irsearch/walk.h"
+#include "extractors.h"
 
 #define MAX_REASONS 8
 
@@ -35,7 +36,7 @@ struct reason_count {
 
 struct run {
 	store_t *store;
-	detector_t *detector;
+	extractors_t *extractors;
 	int full, quiet, verbose;
 	int added, updated, removed, unchanged, skipped, failed;
 	struct reason_count reasons[MAX_REASONS];
@@ -49,13 +50,20 @@ static void
 usage(FILE *out)
 {
 	fputs("usage: irindex [--db PATH] [--config FILE] [--full] [--languages LIST]\n"
+	      "               [-j N] [--timeout SECONDS] [--max-memory MIB] [--max-text MIB]\n"
 	      "               [-q|--quiet] [-v|--verbose] [ROOT...]\n"
 	      "Index the files below each ROOT (else the roots of the config file).\n"
+	      "Reads text and Markdown (any common charset), HTML, PDF, DOCX, ODT and EPUB.\n"
 	      "  --db PATH          index file (default $IRSEARCH_DB, else\n"
 	      "                     ~/.local/share/irsearch/index.db)\n"
 	      "  --config FILE      settings (default ~/.config/irsearch/irsearch.conf)\n"
 	      "  --full             re-read every file, changed or not\n"
 	      "  --languages LIST   stemming languages of a new index (default \"english russian\")\n"
+	      "  -j, --jobs N       extractor worker processes (default: one per core)\n"
+	      "  --timeout SECONDS  time one file may take to extract (default 60)\n"
+	      "  --max-memory MIB   address space of each worker (default 1024, 0: no limit)\n"
+	      "  --max-text MIB     text of one document; larger ones are skipped (default 64)\n"
+	      "  --in-process       extract inside irindex, without isolation (measurement only)\n"
 	      "  -q, --quiet        print nothing unless something failed\n"
 	      "  -v, --verbose      name every file added or updated\n"
 	      "  --help, --version\n"
@@ -109,156 +117,14 @@ commit_batch_if_full(struct run *r, irs_error *e)
 	return rc == IRS_OK ? store_begin(r->store, e) : rc;
 }
 
-/* Reads until cap bytes or end of file; returns the count, or -1 with errno set. */
-static ssize_t
-read_full(int fd, char *buf, size_t cap)
-{
-	size_t n = 0;
-
-	while (n < cap) {
-		ssize_t got = read(fd, buf + n, cap - n);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return -1;
-		if (got == 0)
-			break;	/* the file shrank while we read it: take what is there */
-		n += (size_t)got;
-	}
-	return (ssize_t)n;
-}
-
-/* A file that cannot be read keeps the document it had: nothing is lost. */
-static int
-note_unreadable(struct run *r, const char *path, const store_stamp *old, int known)
-{
-	char what[128];
-	irs_error e;
-
-	snprintf(what, sizeof(what), "cannot read: %s", strerror(errno));
-	count_failure(r, path, what);
-	if (known && store_mark_seen(r->store, old->id, &e) != IRS_OK)
-		return stop_run(r, &e);
-	return 0;
-}
-
-/*
- * Reads the file into doc's buffer *data (caller frees): its head first, to
- * learn its type, and the rest only when the type has an extractor.
- * Returns 1 when the file should be extracted, 0 when it was skipped or
- * could not be read (and counted), -1 when the run must stop.
- */
-static int
-read_document(struct run *r, const char *path, const struct stat *st, const store_stamp *old,
-	      int known, irs_doc *doc, char **data, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	size_t size = (size_t)st->st_size;
-	ssize_t head, rest = 0;
-	irs_error e;
-
-	*data = NULL;
-	if (fd < 0)
-		return note_unreadable(r, path, old, known) ? -1 : 0;
-	if ((*data = malloc(size + 1)) == NULL) {
-		close(fd);
-		irs_fail(&e, IRS_INTERNAL, "out of memory");
-		return stop_run(r, &e) ? -1 : 0;
-	}
-	head = read_full(fd, *data, size < IRS_DETECT_HEAD ? size : IRS_DETECT_HEAD);
-	if (head >= 0 && detect_type(r->detector, path, (const unsigned char *)*data, (size_t)head,
-				     doc->type, sizeof(doc->type), &e) != IRS_OK) {
-		close(fd);
-		return stop_run(r, &e) ? -1 : 0;
-	}
-	if (head >= 0 && !extract_supports(doc->type)) {
-		close(fd);
-		count_skip(r, path, doc->type);
-		return 0;
-	}
-	if (head >= 0 && (size_t)head == IRS_DETECT_HEAD)
-		rest = read_full(fd, *data + head, size - (size_t)head);
-	close(fd);
-	if (head < 0 || rest < 0)
-		return note_unreadable(r, path, old, known) ? -1 : 0;
-	*len = (size_t)head + (size_t)rest;
-	(*data)[*len] = '\0';
-	return 1;
-}
-
-/* Extracts and stores one new or changed file; returns nonzero to stop the walk. */
-static int
-index_file(struct run *r, const char *path, const struct stat *st, const store_stamp *old,
-	   int known)
-{
-	irs_doc doc = { 0 };
-	irs_error e;
-	size_t len = 0;
-	char *data;
-	int64_t id;
-	irs_code rc;
-
-	if (st->st_size > IRS_MAX_FILE_BYTES) {
-		count_skip(r, path, "larger than 256 MiB");
-		return 0;
-	}
-	switch (read_document(r, path, st, old, known, &doc, &data, &len)) {
-	case -1:
-		free(data);
-		return 1;
-	case 0:
-		free(data);
-		return 0;
-	}
-	doc.size = st->st_size;
-	doc.mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-	doc.hash = XXH3_64bits(data, len);
-	if (known && !r->full && doc.hash == old->hash) {
-		free(data);
-		rc = store_touch(r->store, old->id, doc.size, doc.mtime_ns, &e);
-		if (rc == IRS_OK)
-			rc = store_mark_seen(r->store, old->id, &e);
-		r->unchanged++;
-		return rc != IRS_OK ? stop_run(r, &e) : 0;
-	}
-	doc.path = strdup(path);
-	rc = doc.path != NULL ? extract_document(data, len, &doc, &e)
-			      : irs_fail(&e, IRS_INTERNAL, "out of memory");
-	free(data);
-	if (rc == IRS_NOT_FOUND || rc == IRS_TOO_LARGE) {
-		count_skip(r, path, e.msg);
-		doc_clear(&doc);
-		return 0;
-	}
-	if (rc != IRS_OK) {
-		count_failure(r, path, e.msg);
-		doc_clear(&doc);
-		return 0;
-	}
-	rc = store_put(r->store, &doc, &id, &e);
-	doc_clear(&doc);
-	if (rc == IRS_OK)
-		rc = store_mark_seen(r->store, id, &e);
-	if (rc == IRS_OK)
-		rc = commit_batch_if_full(r, &e);
-	if (rc != IRS_OK)
-		return stop_run(r, &e);
-	if (known)
-		r->updated++;
-	else
-		r->added++;
-	if (r->verbose)
-		fprintf(stderr, "irindex: %s: %s\n", path, known ? "updated" : "added");
-	return 0;
-}
-
+/* The walk found a new or changed file: it goes to the extractors. */
 static int
 on_file(void *ud, const char *path, const struct stat *st)
 {
 	struct run *r = ud;
 	int64_t mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 	store_stamp old;
+	extract_job job;
 	irs_error e;
 	irs_code found;
 
@@ -275,7 +141,71 @@ on_file(void *ud, const char *path, const struct stat *st)
 			return stop_run(r, &e);
 		return 0;
 	}
-	return index_file(r, path, st, &old, found == IRS_OK);
+	if (st->st_size > IRS_MAX_FILE_BYTES) {
+		count_skip(r, path, "larger than 256 MiB");
+		return 0;
+	}
+	memset(&job, 0, sizeof(job));
+	job.path = path;
+	job.size = st->st_size;
+	job.mtime_ns = mtime_ns;
+	job.known = found == IRS_OK;
+	job.old_id = job.known ? old.id : 0;
+	job.compare_hash = job.known && !r->full;
+	job.old_hash = job.known ? old.hash : 0;
+	if (extractors_submit(r->extractors, &job, &e) != IRS_OK)
+		return stop_run(r, &e);
+	return r->fatal != IRS_OK;
+}
+
+/*
+ * A file's result, in walk order: every write to the index happens here,
+ * in this one process.  After a fatal error the rest are dropped.
+ */
+static void
+on_extracted(void *ud, const extract_job *job, extract_result *res)
+{
+	struct run *r = ud;
+	irs_error e;
+	int64_t id;
+	irs_code rc = IRS_OK;
+
+	if (r->fatal != IRS_OK)
+		return;
+	switch (res->outcome) {
+	case EXTRACT_UNREADABLE:
+		/* A file that cannot be read keeps the document it had: nothing is lost. */
+		count_failure(r, job->path, res->reason);
+		if (job->known)
+			rc = store_mark_seen(r->store, job->old_id, &e);
+		break;
+	case EXTRACT_SKIPPED:
+		count_skip(r, job->path, res->reason);
+		break;
+	case EXTRACT_UNCHANGED:
+		rc = store_touch(r->store, job->old_id, job->size, job->mtime_ns, &e);
+		if (rc == IRS_OK)
+			rc = store_mark_seen(r->store, job->old_id, &e);
+		r->unchanged++;
+		break;
+	case EXTRACT_DOC:
+		rc = store_put(r->store, &res->doc, &id, &e);
+		if (rc == IRS_OK)
+			rc = store_mark_seen(r->store, id, &e);
+		if (rc == IRS_OK)
+			rc = commit_batch_if_full(r, &e);
+		if (rc != IRS_OK)
+			break;
+		if (job->known)
+			r->updated++;
+		else
+			r->added++;
+		if (r->verbose)
+			fprintf(stderr, "irindex: %s: %s\n", job->path, job->known ? "updated" : "added");
+		break;
+	}
+	if (rc != IRS_OK)
+		stop_run(r, &e);
 }
 
 static void
@@ -301,6 +231,7 @@ index_root(struct run *r, const char *root)
 	char real[PATH_MAX];
 	int64_t removed = 0;
 	irs_error e;
+	int walked;
 
 	if (realpath(root, real) == NULL) {
 		char what[128];
@@ -309,12 +240,16 @@ index_root(struct run *r, const char *root)
 		count_failure(r, root, what);
 		return 0;
 	}
-	if (walk_tree(real, on_file, on_problem, r, &e) != IRS_OK) {
+	walked = walk_tree(real, on_file, on_problem, r, &e) == IRS_OK;
+	if (!walked)
 		count_failure(r, root, e.msg);
-		return 0;
-	}
+	/* Every file of this root must be in before the unseen ones are dropped. */
+	if (r->fatal == IRS_OK && extractors_wait(r->extractors, &e) != IRS_OK)
+		stop_run(r, &e);
 	if (r->fatal != IRS_OK)
 		return 1;
+	if (!walked)
+		return 0;
 	if (store_remove_unseen(r->store, real, &removed, &e) != IRS_OK)
 		return stop_run(r, &e);
 	r->removed += (int)removed;
@@ -362,6 +297,30 @@ record_run(struct run *r, double seconds)
 		stop_run(r, &e);
 }
 
+/* A whole number in [lo, hi] from a flag; -1 when it is not one. */
+static long
+flag_number(const char *flag, const char *v, long lo, long hi)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi) {
+		fprintf(stderr, "irindex: %s: '%s' is not a number from %ld to %ld\n", flag, v, lo, hi);
+		return -1;
+	}
+	return n;
+}
+
+static int
+default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > IRS_MAX_EXTRACT_WORKERS ? IRS_MAX_EXTRACT_WORKERS : (int)n;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -370,6 +329,11 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "full", no_argument, NULL, 'f' },
 		{ "languages", required_argument, NULL, 'l' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "max-memory", required_argument, NULL, 'm' },
+		{ "max-text", required_argument, NULL, 'x' },
+		{ "in-process", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -377,7 +341,10 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db_flag = NULL, *config_flag = NULL, *languages = NULL;
+	long jobs = -1, timeout = -1, memory = -1, text = -1;
+	int in_process = 0;
 	struct run r = { 0 };
+	extract_limits lim;
 	irs_config cfg;
 	irs_error e;
 	char *db_path = NULL;
@@ -385,21 +352,34 @@ main(int argc, char **argv)
 	int opt, i, nroots;
 	char **roots;
 
+	/* The same binary is the extractor worker (extractors.c). */
+	if (argc >= 2 && strcmp(argv[1], EXTRACTORS_WORKER_FLAG) == 0)
+		return extractors_worker_main(argc, argv);
+	/* A worker that dies must not kill irindex through a write to its pipe. */
+	signal(SIGPIPE, SIG_IGN);
 	/* getopt names the program by argv[0], often a path; errors say "irindex: ...",
 	 * on one line (the usage is for --help). */
 	argv[0] = "irindex";
-	while ((opt = getopt_long(argc, argv, "qv", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "j:qv", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': db_flag = optarg; break;
 		case 'c': config_flag = optarg; break;
 		case 'f': r.full = 1; break;
 		case 'l': languages = optarg; break;
+		case 'j': jobs = flag_number("-j", optarg, 1, IRS_MAX_EXTRACT_WORKERS); break;
+		case 't': timeout = flag_number("--timeout", optarg, 1, 86400); break;
+		case 'm': memory = flag_number("--max-memory", optarg, 0, 1L << 20); break;
+		case 'x': text = flag_number("--max-text", optarg, 1, 2047); break;
+		case 'P': in_process = 1; break;
 		case 'q': r.quiet = 1; break;
 		case 'v': r.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("irindex %s\n", IRS_VERSION); return 0;
 		default: return 2;
 		}
+		if ((opt == 'j' && jobs < 0) || (opt == 't' && timeout < 0) || (opt == 'm' && memory < 0) ||
+		    (opt == 'x' && text < 0))
+			return 2;
 	}
 	config_init(&cfg);
 	if (config_load(&cfg, config_flag, &e) != IRS_OK) {
@@ -422,10 +402,17 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return 2;
 	}
+	lim.timeout_s = (int)(timeout >= 0 ? timeout : cfg.extract_timeout_s);
+	lim.memory_mib = memory >= 0 ? memory : cfg.extract_memory_mib;
+	lim.max_text = (size_t)(text >= 0 ? text : cfg.max_text_mib) << 20;
+	if (jobs < 0)
+		jobs = cfg.jobs > 0 ? cfg.jobs : default_jobs();
 	db_path = config_db_path(&cfg, db_flag, &e);
 	if (db_path == NULL || store_open(db_path, STORE_WRITE, languages, &r.store, &e) != IRS_OK ||
-	    (r.detector = detect_new()) == NULL || store_begin(r.store, &e) != IRS_OK) {
-		fprintf(stderr, "irindex: %s\n", r.detector == NULL && r.store != NULL ? "out of memory" : e.msg);
+	    extractors_new(&lim, in_process ? 0 : (int)jobs, on_extracted, &r, &r.extractors, &e) != IRS_OK ||
+	    store_begin(r.store, &e) != IRS_OK) {
+		fprintf(stderr, "irindex: %s\n", e.msg);
+		extractors_free(r.extractors);
 		store_close(r.store);
 		free(db_path);
 		config_free(&cfg);
@@ -433,6 +420,9 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < nroots && r.fatal == IRS_OK; i++)
 		index_root(&r, roots[i]);
+	/* Stopping the workers tells how they ended; a bad end is reported, the index is fine. */
+	if (r.fatal == IRS_OK && extractors_finish(r.extractors, &e) != IRS_OK)
+		count_failure(&r, "extractors", e.msg);
 	if (r.fatal == IRS_OK)
 		record_run(&r, seconds_now() - start);
 	if (r.fatal == IRS_OK && store_commit(r.store, &e) != IRS_OK)
@@ -443,7 +433,7 @@ main(int argc, char **argv)
 	} else if (!r.quiet) {
 		print_summary(&r, seconds_now() - start);
 	}
-	detect_free(r.detector);
+	extractors_free(r.extractors);
 	store_close(r.store);
 	free(db_path);
 	config_free(&cfg);

@@ -21,6 +21,9 @@ config_init(irs_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->limit = IRS_DEFAULT_LIMIT;
+	c->extract_timeout_s = IRS_DEFAULT_EXTRACT_TIMEOUT_S;
+	c->extract_memory_mib = IRS_DEFAULT_EXTRACT_MEMORY_MIB;
+	c->max_text_mib = (int)(IRS_MAX_TEXT_BYTES >> 20);
 	c->weight_title = 10.0;
 	c->weight_author = 5.0;
 	c->weight_body = 1.0;
@@ -132,6 +135,14 @@ on_setting(void *user, const char *section, const char *name, const char *value)
 		else if (strcmp(name, "languages") == 0)
 			ok = tokenize_check_languages(value, NULL) == IRS_OK &&
 			     set_string(&c->languages, value);
+		else if (strcmp(name, "jobs") == 0)
+			ok = parse_int(value, 1, IRS_MAX_EXTRACT_WORKERS, &c->jobs);
+		else if (strcmp(name, "timeout") == 0)
+			ok = parse_int(value, 1, 86400, &c->extract_timeout_s);
+		else if (strcmp(name, "max_memory") == 0)
+			ok = parse_int(value, 0, 1 << 20, &c->extract_memory_mib);
+		else if (strcmp(name, "max_text") == 0)
+			ok = parse_int(value, 1, 2047, &c->max_text_mib);
 	} else if (strcmp(section, "search") == 0) {
 		if (strcmp(name, "limit") == 0)
 			ok = parse_int(value, 1, IRS_MAX_LIMIT, &c->limit);

@@ -1,8 +1,10 @@
 /*
  * extract_text.c - plain text and Markdown.
  *
- * Text is taken as UTF-8; bytes that are not (and NULs and other control
- * bytes) are replaced, never dropped with what follows them.  A Markdown
+ * Text comes in the charset detection found (UTF-8, UTF-16 with a BOM,
+ * Latin-1/Windows-1252, Windows-1251, ...) and is converted to UTF-8 by
+ * charset.h; bytes that are invalid (and NULs and other control bytes) are
+ * replaced, never dropped with what follows them.  A Markdown
  * file may open with a YAML front-matter block (the convention of pandoc
  * and static site generators) naming title, author, date and lang; it is
  * parsed with libyaml, bounded to IRS_MAX_FRONT_MATTER bytes, and a block
@@ -11,8 +13,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
+#include "irsearch/charset.h"
 #include "irsearch/extract.h"
 #include "irsearch/limits.h"
 #include "irsearch/utf8.h"
@@ -21,15 +25,13 @@
 #define FIRST_LINE_TITLE_MAX 200
 
 static irs_code
-take_body(irs_doc *doc, const char *data, size_t n, irs_error *e)
+take_body(irs_doc *doc, const char *data, size_t n, const extract_opts *opts, irs_error *e)
 {
-	if (n > IRS_MAX_TEXT_BYTES)
-		return irs_fail(e, IRS_TOO_LARGE, "text larger than %ld MiB", IRS_MAX_TEXT_BYTES >> 20);
 	free(doc->body);
-	doc->body = utf8_repair(data, n, &doc->body_len);
-	if (doc->body == NULL)
-		return irs_fail(e, IRS_INTERNAL, "out of memory");
-	return IRS_OK;
+	doc->body = NULL;
+	doc->body_len = 0;
+	return charset_to_utf8(opts != NULL ? opts->charset : NULL, data, n, extract_max_text(opts),
+			       &doc->body, &doc->body_len, e);
 }
 
 /* The next line of text[*pos..n), without its newline; advances *pos. */
@@ -74,11 +76,10 @@ title_from_first_line(irs_doc *doc, irs_error *e)
 }
 
 irs_code
-extract_plain(const char *path, const char *data, size_t n, irs_doc *doc, irs_error *e)
+extract_plain(const char *data, size_t n, const extract_opts *opts, irs_doc *doc, irs_error *e)
 {
-	irs_code rc = take_body(doc, data, n, e);
+	irs_code rc = take_body(doc, data, n, opts, e);
 
-	(void)path;
 	return rc == IRS_OK ? title_from_first_line(doc, e) : rc;
 }
 
@@ -287,13 +288,29 @@ parse_front_matter(irs_doc *doc, const char *block, size_t n)
 	return rc;
 }
 
+/*
+ * Front matter is looked for in the UTF-8 text, so a Markdown file in
+ * another charset is converted first.
+ */
 irs_code
-extract_markdown(const char *path, const char *data, size_t n, irs_doc *doc, irs_error *e)
+extract_markdown(const char *data, size_t n, const extract_opts *opts, irs_doc *doc, irs_error *e)
 {
-	size_t yaml_start = 0, yaml_end = 0, body_start = front_matter_end(data, n, &yaml_start, &yaml_end);
+	size_t yaml_start = 0, yaml_end = 0, body_start;
+	extract_opts utf8 = { extract_max_text(opts), NULL };
+	char *text = NULL;
+	size_t len;
 	irs_code rc;
 
-	(void)path;
+	if (opts != NULL && opts->charset != NULL && strcasecmp(opts->charset, "UTF-8") != 0) {
+		rc = charset_to_utf8(opts->charset, data, n, utf8.max_text, &text, &len, e);
+		if (rc != IRS_OK)
+			return rc;
+		data = text;
+		n = len;
+	}
+	if (n >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		data += 3, n -= 3;
+	body_start = front_matter_end(data, n, &yaml_start, &yaml_end);
 	if (body_start > 0 && parse_front_matter(doc, data + yaml_start, yaml_end - yaml_start) != 0) {
 		/* Not YAML after all: index the whole file as text, with no metadata from it. */
 		doc_set_text(&doc->title, NULL, 0, 0);
@@ -301,8 +318,9 @@ extract_markdown(const char *path, const char *data, size_t n, irs_doc *doc, irs
 		doc->date[0] = doc->lang[0] = '\0';
 		body_start = 0;
 	}
-	rc = take_body(doc, data + body_start, n - body_start, e);
+	rc = take_body(doc, data + body_start, n - body_start, &utf8, e);
 	if (rc == IRS_OK && doc->title == NULL)
 		rc = title_from_heading(doc, e);
+	free(text);
 	return rc;
 }

@@ -17,6 +17,10 @@ typedef struct irs_config {
 	char *languages;	/* [index] languages, e.g. "english russian" */
 	char **roots;		/* [index] roots, one per line, may repeat */
 	int nroots;
+	int jobs;		/* [index] jobs: extractor workers, 0 when not set (one per core) */
+	int extract_timeout_s;	/* [index] timeout: seconds one file may take */
+	int extract_memory_mib;	/* [index] max_memory: a worker's address space, MiB */
+	int max_text_mib;	/* [index] max_text: text of one document, MiB */
 	int limit;		/* [search] limit: hits shown by default */
 	double weight_title;	/* [search] title_weight, author_weight, body_weight: */
 	double weight_author;	/*   bm25 column weights */

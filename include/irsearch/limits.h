@@ -19,8 +19,29 @@
 #define IRS_DETECT_HEAD 4096
 /* Largest text file read (bytes); bigger files are skipped with a reason. */
 #define IRS_MAX_FILE_BYTES (256L * 1024 * 1024)
-/* Largest extracted text kept for one document (bytes); the rest is cut. */
+/* Largest extracted text of one document (bytes, default of [index] max_text);
+ * a document with more is skipped, never cut silently. */
 #define IRS_MAX_TEXT_BYTES (64L * 1024 * 1024)
+/* Largest XML member of an office document or e-book inflated and parsed
+ * (bytes): a zip bomb of markup without text stops here. */
+#define IRS_MAX_XML_BYTES (512L * 1024 * 1024)
+/* Largest small member (metadata, manifest) read whole from a zip (bytes). */
+#define IRS_MAX_ZIP_META_BYTES (1024L * 1024)
+/* Members of a zip looked at to tell its format, and chapters of an EPUB read. */
+#define IRS_MAX_ZIP_ENTRIES 4096
+#define IRS_MAX_EPUB_CHAPTERS 2000
+/* Bytes libmagic sees when asked for a text's encoding. */
+#define IRS_CHARSET_SAMPLE 65536
+
+/* Extraction in worker processes (irindex): defaults of -j, --timeout,
+ * --max-memory, [index] jobs/timeout/max_memory/max_text. */
+#define IRS_DEFAULT_EXTRACT_TIMEOUT_S 60
+#define IRS_DEFAULT_EXTRACT_MEMORY_MIB 1024
+#define IRS_MAX_EXTRACT_WORKERS 256
+/* Results held back to be written in walk order, per worker. */
+#define IRS_EXTRACT_WINDOW_PER_WORKER 4
+/* Bytes of extracted text held back in that window before irindex waits. */
+#define IRS_EXTRACT_WINDOW_BYTES (256L * 1024 * 1024)
 /* Longest title, author, or other metadata string kept (bytes). */
 #define IRS_MAX_META_BYTES 512
 /* Longest front-matter block parsed at the top of a Markdown file (bytes). */

@@ -1,25 +1,26 @@
 #!/bin/sh
-# The demo: index the sample corpus, find the Astana Declaration in JSON and
-# in text, and check the index with the sqlite3 shell.
+# The demo: index the sample corpus (Markdown, and HTML, PDF, DOCX and ODT
+# versions of some reports), find the Astana Declaration in JSON and in
+# text, the PDF with its page among the hits, and check the index with the
+# sqlite3 shell.
 . "$(dirname "$0")/lib.sh"
 
-plan 29
+plan 31
 
 db=$tmp/db/corpus.db	# its folder does not exist yet: irindex makes it
-nmd=$(find "$IRS_SRC/corpus" -name '*.md' | wc -l | tr -d ' ')
-nother=$(find "$IRS_SRC/corpus" -type f ! -name '*.md' ! -name '.*' | wc -l | tr -d ' ')
+nall=$(find "$IRS_SRC/corpus" -type f ! -name '.*' | wc -l | tr -d ' ')
+nformats=$(find "$IRS_SRC/corpus/formats" -type f | wc -l | tr -d ' ')
 
 run "$IRINDEX" --db "$db" "$IRS_SRC/corpus"
-status_is 0 "irindex over corpus/ exits 0 (skipped types are not failures)"
+status_is 0 "irindex over corpus/ exits 0"
 ok "irindex creates the database and its folder" test -s "$db"
 is "$(lines "$tmp/out")" 1 "irindex prints one summary line on stdout"
-like "$out" "^irindex: $nmd added, 0 updated, 0 removed, 0 unchanged, " \
-	"summary starts with 'irindex: $nmd added' ($nmd .md files)"
-like "$out" " $nother skipped \\([0-9]+ [a-z]+/[^ ,)]+(, [0-9]+ [a-z]+/[^ ,)]+)*\\), 0 failed, " \
-	"summary counts the $nother files of other formats as skipped, by MIME type"
-is "$(grep -c ': skipped: ' "$tmp/err")" "$nother" "stderr has one 'skipped:' line per skipped file"
-is "$(grep -vc '^irindex: /.*: skipped: [a-z]*/[^ ]*$' "$tmp/err")" 0 \
-	"stderr holds nothing but 'irindex: PATH: skipped: MIME' lines"
+like "$out" "^irindex: $nall added, 0 updated, 0 removed, 0 unchanged, 0 skipped, 0 failed, " \
+	"summary: all $nall files added (Markdown, HTML, PDF, DOCX, ODT), none skipped"
+is "$err" "" "stderr is empty"
+is "$(sqlite3 "$db" "SELECT count(*) FROM documents WHERE path LIKE '%/formats/%' AND title IS NOT NULL
+	AND date IS NOT NULL AND date_from_mtime = 0")" "$nformats" \
+	"every one of the $nformats files in corpus/formats/ has a title and its own date"
 
 run "$IRSEARCH" --db "$db" --json "Astana Declaration"
 status_is 0 "irsearch --json 'Astana Declaration' exits 0"
@@ -32,6 +33,10 @@ like "$(json_get "$tmp/astana.json" '$.hits[0].snippet')" "\\[Astana\\] \\[Decla
 	"its snippet marks [Astana] [Declaration] with the default JSON markers"
 title=$(json_get "$tmp/astana.json" '$.hits[0].title')
 like "$title" "SCO" "its title is the SCO summit report's"
+json_each "$tmp/astana.json" '$.hits' path >"$tmp/paths"
+pdf_rank=$(grep -n '/corpus/formats/sco-astana-summit-2024\.pdf$' "$tmp/paths" | cut -d: -f1)
+like "$pdf_rank" "^([1-9]|10)$" "the PDF version is among the top 10 hits"
+is "$(json_type "$tmp/astana.json" "\$.hits[$((${pdf_rank:-1} - 1))].page")" integer "...with the page of its snippet"
 
 # Text mode, with stdout a file: no terminal, so no escapes.
 run "$IRSEARCH" --db "$db" "Astana Declaration"
@@ -41,6 +46,8 @@ like "$first" "^ *1\\. " "text mode numbers the first hit 1."
 ok "text mode shows the SCO report's title on the first line" \
 	sh -c 'head -n 1 "$1" | grep -qF -- "$2"' sh "$tmp/out" "$title"
 ok "text mode shows the report's path" grep -q '/corpus/sco-astana-summit-2024\.md$' "$tmp/out"
+ok "text mode shows the PDF hit's page as 'p. N'" \
+	sh -c 'grep -m1 -A2 "sco-astana-summit-2024\.pdf$" "$1" | grep -q "p\. [0-9]"' sh "$tmp/out"
 is "$(grep -c "$(printf '\033')" "$tmp/out")" 0 "text mode into a file has no ANSI escapes"
 
 ESC=$(printf '\033')

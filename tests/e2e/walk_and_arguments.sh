@@ -28,14 +28,14 @@ status_is 1 "options before the query still work, and -security excludes both"
 run "$IRSEARCH" --db "$db" -- -nato sco
 status_is 0 "a query starting with an exclusion works after --"
 
-# A 100 MiB file of an unsupported type.
+# A 100 MiB "PDF" of zeros: read by a worker, refused as damaged.
 big=$tmp/big
 mkdir -p "$big"
 { printf '%%PDF-1.7\n'; head -c 1048576 /dev/zero; } >"$big/report.pdf"
 truncate -s 100M "$big/report.pdf"
 run "$IRINDEX" --db "$tmp/big.db" "$big"
-status_is 0 "a large PDF is skipped"
-like "$out" "1 skipped \\(1 application/pdf\\)" "...with its type as the reason"
+status_is 0 "a large PDF of zeros is skipped"
+like "$out" "1 skipped \\(1 damaged PDF" "...as a damaged PDF"
 run "$IRSEARCH" --db "$db" --offset 1 -n 1 --json regional
 status_is 0 "--offset 1 -n 1 is parsed as options"
 is "$(json_len "$tmp/out" '$.hits')" 1 "...giving one hit"

@@ -1,0 +1,1151 @@
+/*
+ * extractors.c - extraction in worker processes (see extractors.h).
+ *
+ * Workers are irindex itself, run again with EXTRACTORS_WORKER_FLAG
+ * (fork, then exec of /proc/self/exe): a fresh image whose address-space
+ * limit counts only what the parsers use, not the parent's SQLite cache.
+ * Each worker has a request pipe (its fd 3) and an answer pipe (its fd 4),
+ * gets one path at a time, and says hello once it is ready, so a worker
+ * that cannot start is a setup error rather than a stream of skipped files.
+ *
+ * Every message is a frame: "IRSX" (request) or "IRSW" (answer), a 32-bit
+ * payload length, the payload; numbers in native byte order (both ends are
+ * the same binary).  The parent reads answers without blocking, frame by
+ * frame, into a buffer sized from a length it checked against the text cap,
+ * and parses every field with bounds; anything off kills the worker and
+ * skips the file.  A worker's stderr is closed (poppler and libxml2 talk
+ * there about damaged files, which irindex reports itself), except that a
+ * sanitizer build keeps its reports on irindex's stderr.
+ *
+ * The parent holds jobs in a ring in submission order: queued, running on
+ * a worker, or done and waiting for the ones before them.  The ring is
+ * IRS_EXTRACT_WINDOW_PER_WORKER jobs per worker, and done jobs hold at most
+ * IRS_EXTRACT_WINDOW_BYTES of text before submit waits.
+ */
+#define _GNU_SOURCE		/* close_range, prctl */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "irsearch/detect.h"
+#include "irsearch/extract.h"
+#include "irsearch/limits.h"
+#include "irsearch/utf8.h"
+#include "extractors.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define IRS_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define IRS_SANITIZED 1
+#endif
+#ifdef IRS_SANITIZED
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+#define REQUEST_MAGIC 0x58535249u	/* "IRSX" */
+#define ANSWER_MAGIC 0x57535249u	/* "IRSW" */
+#define REQUEST_FD 3
+#define ANSWER_FD 4
+/* Seconds a new worker has to say hello. */
+#define HELLO_TIMEOUT_S 10
+/* Seconds a worker has to exit once its request pipe closes. */
+#define EXIT_TIMEOUT_S 5
+/* Room in an answer beyond the text: type, metadata, reason, numbers. */
+#define ANSWER_OVERHEAD (IRS_MIME_MAX + 4 * IRS_MAX_META_BYTES + 1024)
+
+/* ---- the work on one file, shared by workers and in-process mode ---- */
+
+/* Reads until cap bytes or end of file; returns the count, or -1 with errno set. */
+static ssize_t
+read_full(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	while (n < cap) {
+		ssize_t got = read(fd, buf + n, cap - n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;	/* the file shrank while we read it: take what is there */
+		n += (size_t)got;
+	}
+	return (ssize_t)n;
+}
+
+static void
+unreadable(extract_result *res, int err)
+{
+	res->outcome = EXTRACT_UNREADABLE;
+	snprintf(res->reason, sizeof(res->reason), "cannot read: %s", strerror(err));
+}
+
+/* Copies a reason, cut on a UTF-8 boundary to fit. */
+static void
+set_reason(extract_result *res, const char *why)
+{
+	size_t n = strlen(why);
+
+	if (n >= sizeof(res->reason)) {
+		n = sizeof(res->reason) - 1;
+		while (n > 0 && ((unsigned char)why[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(res->reason, why, n);
+	res->reason[n] = '\0';
+}
+
+static void
+skipped(extract_result *res, const char *why)
+{
+	res->outcome = EXTRACT_SKIPPED;
+	set_reason(res, why);
+}
+
+/*
+ * Reads, hashes, detects and extracts one file into res.  The head is read
+ * first: a type without an extractor is skipped without reading the rest
+ * (a zip is read whole, since its members tell its type).
+ */
+static void
+run_job(detector_t *det, const extract_limits *lim, const extract_job *job, extract_result *res)
+{
+	int fd = open(job->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	extract_opts opts = { lim->max_text, NULL };
+	char charset[32], *data = NULL;
+	struct stat st;
+	ssize_t head, rest = 0;
+	size_t size;
+	irs_error e;
+	irs_code rc;
+
+	memset(res, 0, sizeof(*res));
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		unreadable(res, errno);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	size = st.st_size > IRS_MAX_FILE_BYTES ? (size_t)IRS_MAX_FILE_BYTES : (size_t)st.st_size;
+	if ((data = malloc(size + 1)) == NULL) {
+		close(fd);
+		snprintf(res->reason, sizeof(res->reason), "out of memory (limit %ld MiB)", lim->memory_mib);
+		res->outcome = EXTRACT_SKIPPED;
+		return;
+	}
+	head = read_full(fd, data, size < IRS_DETECT_HEAD ? size : IRS_DETECT_HEAD);
+	if (head < 0) {
+		unreadable(res, errno);
+		goto out;
+	}
+	if (detect_type(det, job->path, (const unsigned char *)data, (size_t)head, res->doc.type,
+			sizeof(res->doc.type), &e) != IRS_OK) {
+		skipped(res, e.msg);
+		goto out;
+	}
+	if (strcmp(res->doc.type, "application/zip") != 0 && !extract_supports(res->doc.type)) {
+		skipped(res, res->doc.type);
+		goto out;
+	}
+	if ((size_t)head == IRS_DETECT_HEAD && (rest = read_full(fd, data + head, size - (size_t)head)) < 0) {
+		unreadable(res, errno);
+		goto out;
+	}
+	size = (size_t)head + (size_t)rest;
+	data[size] = '\0';
+	if (strcmp(res->doc.type, "application/zip") == 0) {
+		detect_container(det, (const unsigned char *)data, size, res->doc.type, sizeof(res->doc.type));
+		if (!extract_supports(res->doc.type)) {
+			skipped(res, res->doc.type);
+			goto out;
+		}
+	}
+	res->hash = XXH3_64bits(data, size);
+	if (job->compare_hash && res->hash == job->old_hash) {
+		res->outcome = EXTRACT_UNCHANGED;
+		goto out;
+	}
+	if (strncmp(res->doc.type, "text/", 5) == 0) {
+		detect_charset(det, (const unsigned char *)data, size, charset, sizeof(charset));
+		opts.charset = charset;
+	}
+	res->doc.size = job->size;
+	res->doc.mtime_ns = job->mtime_ns;
+	res->doc.hash = res->hash;
+	rc = extract_document_with(data, size, &opts, &res->doc, &e);
+	if (rc == IRS_OK) {
+		res->outcome = EXTRACT_DOC;
+	} else if (rc == IRS_INTERNAL && strcmp(e.msg, "out of memory") == 0 && lim->memory_mib > 0) {
+		res->outcome = EXTRACT_SKIPPED;
+		snprintf(res->reason, sizeof(res->reason), "out of memory (limit %ld MiB)", lim->memory_mib);
+	} else {
+		skipped(res, e.msg);
+	}
+	if (res->outcome != EXTRACT_DOC)
+		doc_clear(&res->doc);
+out:
+	free(data);
+	close(fd);
+}
+
+/* ---- frames ---- */
+
+struct wbuf {
+	unsigned char *p;
+	size_t len, alloc;
+	int failed;
+};
+
+static void
+put(struct wbuf *b, const void *v, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n > b->alloc) {
+		size_t want = b->alloc == 0 ? 4096 : b->alloc;
+		unsigned char *p;
+
+		while (want < b->len + n)
+			want *= 2;
+		if ((p = realloc(b->p, want)) == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->p = p;
+		b->alloc = want;
+	}
+	memcpy(b->p + b->len, v, n);
+	b->len += n;
+}
+
+static void
+put_u8(struct wbuf *b, uint8_t v)
+{
+	put(b, &v, 1);
+}
+
+static void
+put_u32(struct wbuf *b, uint32_t v)
+{
+	put(b, &v, 4);
+}
+
+static void
+put_u64(struct wbuf *b, uint64_t v)
+{
+	put(b, &v, 8);
+}
+
+static void
+put_str(struct wbuf *b, const char *s, size_t n)
+{
+	put_u32(b, (uint32_t)n);
+	put(b, s != NULL ? s : "", n);
+}
+
+static void
+put_cstr(struct wbuf *b, const char *s)
+{
+	put_str(b, s, s != NULL ? strlen(s) : 0);
+}
+
+/* Starts a frame; end_frame fills in its length. */
+static void
+begin_frame(struct wbuf *b, uint32_t magic)
+{
+	b->len = 0;
+	b->failed = 0;
+	put_u32(b, magic);
+	put_u32(b, 0);
+}
+
+static int
+end_frame(struct wbuf *b)
+{
+	uint32_t len = (uint32_t)(b->len - 8);
+
+	if (b->failed || b->len - 8 > UINT32_MAX)
+		return -1;
+	memcpy(b->p + 4, &len, 4);
+	return 0;
+}
+
+static int
+write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t put_n = write(fd, p, n);
+
+		if (put_n < 0 && errno == EINTR)
+			continue;
+		if (put_n <= 0)
+			return -1;
+		p += put_n;
+		n -= (size_t)put_n;
+	}
+	return 0;
+}
+
+/* A cursor over a received payload; every read is checked against what is left. */
+struct rbuf {
+	const unsigned char *p;
+	size_t left;
+	int bad;
+};
+
+static void
+get(struct rbuf *r, void *v, size_t n)
+{
+	if (r->bad || n > r->left) {
+		r->bad = 1;
+		memset(v, 0, n);
+		return;
+	}
+	memcpy(v, r->p, n);
+	r->p += n;
+	r->left -= n;
+}
+
+static uint8_t
+get_u8(struct rbuf *r)
+{
+	uint8_t v;
+
+	get(r, &v, 1);
+	return v;
+}
+
+static uint32_t
+get_u32(struct rbuf *r)
+{
+	uint32_t v;
+
+	get(r, &v, 4);
+	return v;
+}
+
+static uint64_t
+get_u64(struct rbuf *r)
+{
+	uint64_t v;
+
+	get(r, &v, 8);
+	return v;
+}
+
+/* A string of at most max bytes; *n gets its length.  Points into the payload. */
+static const char *
+get_str(struct rbuf *r, size_t max, size_t *n)
+{
+	uint32_t len = get_u32(r);
+	const char *s = (const char *)r->p;
+
+	if (r->bad || len > max || len > r->left) {
+		r->bad = 1;
+		*n = 0;
+		return "";
+	}
+	r->p += len;
+	r->left -= len;
+	*n = len;
+	return s;
+}
+
+/* ---- the worker process ---- */
+
+struct fault {
+	enum { FAULT_NONE, FAULT_SEGV, FAULT_HANG, FAULT_ABORT } kind;
+	const char *text;
+};
+
+/* IRSEARCH_TEST_EXTRACT_FAULT=segv:TEXT|hang:TEXT|abort:TEXT, for tests only. */
+static struct fault
+read_fault(void)
+{
+	const char *v = getenv("IRSEARCH_TEST_EXTRACT_FAULT");
+	struct fault f = { FAULT_NONE, NULL };
+
+	if (v == NULL)
+		return f;
+	if (strncmp(v, "segv:", 5) == 0)
+		f.kind = FAULT_SEGV;
+	else if (strncmp(v, "hang:", 5) == 0)
+		f.kind = FAULT_HANG;
+	else if (strncmp(v, "abort:", 6) == 0)
+		f.kind = FAULT_ABORT;
+	if (f.kind != FAULT_NONE)
+		f.text = strchr(v, ':') + 1;
+	return f;
+}
+
+static void
+inject_fault(const struct fault *f, const char *path)
+{
+	if (f->kind == FAULT_NONE || f->text[0] == '\0' || strstr(path, f->text) == NULL)
+		return;
+	/* The default actions, not a sanitizer's handlers: the parent must see the signal. */
+	if (f->kind == FAULT_SEGV) {
+		signal(SIGSEGV, SIG_DFL);
+		raise(SIGSEGV);
+	} else if (f->kind == FAULT_ABORT) {
+		signal(SIGABRT, SIG_DFL);
+		raise(SIGABRT);
+	}
+	for (;;)
+		pause();
+}
+
+/* The process around the parsers: no core files, bounded memory, quiet. */
+static void
+worker_setup(long memory_mib)
+{
+	struct rlimit rl = { 0, 0 };
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	setrlimit(RLIMIT_CORE, &rl);
+#ifdef IRS_SANITIZED
+	/* The sanitizer's shadow memory needs terabytes of address space. */
+	(void)memory_mib;
+	__sanitizer_set_report_fd((void *)(intptr_t)fcntl(2, F_DUPFD_CLOEXEC, 10));
+#else
+	if (memory_mib > 0) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)memory_mib << 20;
+		setrlimit(RLIMIT_AS, &rl);
+	}
+#endif
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		close(null);
+	}
+}
+
+static int
+read_exact(int fd, void *buf, size_t n)
+{
+	unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t got = read(fd, p, n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		p += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+static int
+send_answer(struct wbuf *b, const extract_result *res)
+{
+	begin_frame(b, ANSWER_MAGIC);
+	put_u8(b, (uint8_t)res->outcome);
+	put_u64(b, res->hash);
+	if (res->outcome == EXTRACT_DOC) {
+		put_cstr(b, res->doc.type);
+		put_cstr(b, res->doc.title);
+		put_cstr(b, res->doc.author);
+		put_cstr(b, res->doc.date);
+		put_u8(b, (uint8_t)res->doc.date_from_mtime);
+		put_cstr(b, res->doc.lang);
+		put_u32(b, (uint32_t)res->doc.pages);
+		put_str(b, res->doc.body, res->doc.body_len);
+	} else {
+		put_cstr(b, res->reason);
+	}
+	if (end_frame(b) != 0)
+		return -1;
+	return write_all(ANSWER_FD, b->p, b->len);
+}
+
+int
+extractors_worker_main(int argc, char **argv)
+{
+	extract_limits lim = { 0, 0, 0 };
+	struct fault fault = read_fault();
+	struct wbuf out = { NULL, 0, 0, 0 };
+	detector_t *det;
+	char path[PATH_MAX + 1];
+	int status = 0;
+
+	if (argc != 4)
+		return 2;
+	lim.memory_mib = strtol(argv[2], NULL, 10);
+	lim.max_text = (size_t)strtoull(argv[3], NULL, 10);
+	worker_setup(lim.memory_mib);
+	if ((det = detect_new()) == NULL)
+		return 1;
+	begin_frame(&out, ANSWER_MAGIC);
+	if (end_frame(&out) != 0 || write_all(ANSWER_FD, out.p, out.len) != 0)
+		status = 1;
+	while (status == 0) {
+		uint32_t head[2], n;
+		unsigned char req[8 + 8 + 1 + 8 + PATH_MAX];
+		extract_job job;
+		extract_result res;
+		struct rbuf r;
+		size_t plen;
+		const char *p;
+
+		if (read_exact(REQUEST_FD, head, sizeof(head)) != 0)
+			break;	/* irindex closed the pipe: done */
+		n = head[1];
+		if (head[0] != REQUEST_MAGIC || n > sizeof(req) || read_exact(REQUEST_FD, req, n) != 0) {
+			status = 1;
+			break;
+		}
+		r.p = req, r.left = n, r.bad = 0;
+		memset(&job, 0, sizeof(job));
+		job.size = (int64_t)get_u64(&r);
+		job.mtime_ns = (int64_t)get_u64(&r);
+		job.compare_hash = get_u8(&r);
+		job.old_hash = get_u64(&r);
+		p = get_str(&r, PATH_MAX - 1, &plen);
+		if (r.bad) {
+			status = 1;
+			break;
+		}
+		memcpy(path, p, plen);
+		path[plen] = '\0';
+		job.path = path;
+		inject_fault(&fault, path);
+		run_job(det, &lim, &job, &res);
+		if (send_answer(&out, &res) != 0)
+			status = 1;
+		doc_clear(&res.doc);
+	}
+	free(out.p);
+	detect_free(det);
+	return status;
+}
+
+/* ---- the parent ---- */
+
+enum slot_state { SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
+
+struct slot {
+	extract_job job;	/* path owned by the slot */
+	enum slot_state state;
+	extract_result res;
+};
+
+struct worker {
+	pid_t pid;		/* 0: not running */
+	int to_fd, from_fd;
+	struct slot *slot;	/* the job it runs, NULL when idle */
+	double deadline;	/* monotonic seconds */
+	unsigned char head[8];	/* the answer frame being read */
+	size_t have;
+	unsigned char *payload;
+	size_t need;
+};
+
+struct extractors {
+	extract_limits lim;
+	int nworkers;
+	struct worker *workers;
+	struct slot *ring;
+	size_t cap, first, count;
+	size_t held_bytes;	/* text in done slots not yet delivered */
+	extractors_done_fn done;
+	void *ud;
+	detector_t *det;	/* in-process mode */
+	struct wbuf req;
+	irs_error fatal;
+	int failed;
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+irs_code
+extractors_new(const extract_limits *lim, int workers, extractors_done_fn done, void *ud,
+	       extractors_t **out, irs_error *e)
+{
+	extractors_t *x;
+	int i;
+
+	*out = NULL;
+	if (workers < 0 || workers > IRS_MAX_EXTRACT_WORKERS)
+		return irs_fail(e, IRS_BAD_REQUEST, "between 0 and %d extractor workers", IRS_MAX_EXTRACT_WORKERS);
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	x->lim = *lim;
+	x->nworkers = workers;
+	x->done = done;
+	x->ud = ud;
+	x->cap = workers > 0 ? (size_t)workers * IRS_EXTRACT_WINDOW_PER_WORKER : 1;
+	x->ring = calloc(x->cap, sizeof(*x->ring));
+	x->workers = workers > 0 ? calloc((size_t)workers, sizeof(*x->workers)) : NULL;
+	if (workers == 0)
+		x->det = detect_new();
+	if (x->ring == NULL || (workers > 0 && x->workers == NULL) || (workers == 0 && x->det == NULL)) {
+		extractors_free(x);
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	}
+	for (i = 0; i < workers; i++)
+		x->workers[i].to_fd = x->workers[i].from_fd = -1;
+	*out = x;
+	return IRS_OK;
+}
+
+static const char *
+signal_name(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGABRT: return "SIGABRT";
+	case SIGKILL: return "SIGKILL";
+	case SIGFPE: return "SIGFPE";
+	case SIGILL: return "SIGILL";
+	case SIGXCPU: return "SIGXCPU";
+	case SIGXFSZ: return "SIGXFSZ";
+	case SIGTERM: return "SIGTERM";
+	case SIGPIPE: return "SIGPIPE";
+	}
+	return NULL;
+}
+
+/* Why a worker ended, from its wait status. */
+static void
+describe_exit(int status, char *buf, size_t cap)
+{
+	if (WIFSIGNALED(status) && signal_name(WTERMSIG(status)) != NULL)
+		snprintf(buf, cap, "extractor killed by %s", signal_name(WTERMSIG(status)));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, cap, "extractor killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(buf, cap, "extractor exited with status %d", WEXITSTATUS(status));
+}
+
+static void
+close_worker_fds(struct worker *w)
+{
+	if (w->to_fd >= 0)
+		close(w->to_fd);
+	if (w->from_fd >= 0)
+		close(w->from_fd);
+	w->to_fd = w->from_fd = -1;
+	free(w->payload);
+	w->payload = NULL;
+	w->have = w->need = 0;
+}
+
+/* Kills a worker (when still running) and reaps it; *status gets its wait status. */
+static void
+end_worker(struct worker *w, int kill_it, int *status)
+{
+	int st = 0;
+
+	if (w->pid > 0) {
+		if (kill_it)
+			kill(w->pid, SIGKILL);
+		while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (status != NULL)
+		*status = st;
+	w->pid = 0;
+	close_worker_fds(w);
+}
+
+/* Waits up to timeout_s for fd to be readable; 1 when it is. */
+static int
+wait_readable(int fd, double timeout_s)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	double end = now_s() + timeout_s;
+
+	for (;;) {
+		double left = end - now_s();
+		int rc;
+
+		if (left <= 0)
+			return 0;
+		rc = poll(&p, 1, (int)(left * 1000) + 1);
+		if (rc > 0)
+			return 1;
+		if (rc < 0 && errno != EINTR)
+			return 0;
+	}
+}
+
+/*
+ * Starts a worker: pipes on fds 3 and 4, irindex re-executed, its hello
+ * awaited.  The answer pipe is read without blocking from then on.
+ */
+static irs_code
+spawn(extractors_t *x, struct worker *w, irs_error *e)
+{
+	int to[2], from[2];
+	char mem[32], text[32];
+	uint32_t hello[2];
+	pid_t pid;
+	int flags;
+
+	snprintf(mem, sizeof(mem), "%ld", x->lim.memory_mib);
+	snprintf(text, sizeof(text), "%zu", x->lim.max_text);
+	if (pipe2(to, O_CLOEXEC) != 0)
+		return irs_fail(e, IRS_INTERNAL, "cannot start an extractor: %s", strerror(errno));
+	if (pipe2(from, O_CLOEXEC) != 0) {
+		close(to[0]), close(to[1]);
+		return irs_fail(e, IRS_INTERNAL, "cannot start an extractor: %s", strerror(errno));
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(to[0]), close(to[1]), close(from[0]), close(from[1]);
+		return irs_fail(e, IRS_INTERNAL, "cannot start an extractor: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		/* Async-signal-safe calls only until exec. */
+		char *argv[] = { "irindex", EXTRACTORS_WORKER_FLAG, mem, text, NULL };
+		int in = fcntl(to[0], F_DUPFD, 10), answer = fcntl(from[1], F_DUPFD, 10);
+
+		if (in < 0 || answer < 0 || dup2(in, REQUEST_FD) < 0 || dup2(answer, ANSWER_FD) < 0)
+			_exit(127);
+		close_range(ANSWER_FD + 1, ~0U, 0);
+		/* A worker never outlives irindex, even one stuck in a parser. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	w->pid = pid;
+	w->to_fd = to[1];
+	w->from_fd = from[0];
+	if (!wait_readable(w->from_fd, HELLO_TIMEOUT_S) || read_exact(w->from_fd, hello, sizeof(hello)) != 0 ||
+	    hello[0] != ANSWER_MAGIC || hello[1] != 0) {
+		int status;
+		char why[128];
+
+		end_worker(w, 1, &status);
+		describe_exit(status, why, sizeof(why));
+		return irs_fail(e, IRS_INTERNAL, "cannot start an extractor worker (%s)", why);
+	}
+	flags = fcntl(w->from_fd, F_GETFL);
+	fcntl(w->from_fd, F_SETFL, flags | O_NONBLOCK);
+	return IRS_OK;
+}
+
+static struct slot *
+slot_at(extractors_t *x, size_t i)
+{
+	return &x->ring[(x->first + i) % x->cap];
+}
+
+static void
+finish_slot(extractors_t *x, struct slot *s, extract_outcome outcome, const char *reason)
+{
+	s->state = SLOT_DONE;
+	if (reason != NULL) {
+		s->res.outcome = outcome;
+		set_reason(&s->res, reason);
+	}
+	x->held_bytes += s->res.doc.body_len;
+}
+
+/* The worker died or misbehaved while holding a job: the job is skipped, the worker replaced later. */
+static void
+lose_worker(extractors_t *x, struct worker *w, int kill_it, const char *why)
+{
+	struct slot *s = w->slot;
+	char reason[128];
+	int status;
+
+	end_worker(w, kill_it, &status);
+	if (why == NULL) {
+		describe_exit(status, reason, sizeof(reason));
+		why = reason;
+	}
+	w->slot = NULL;
+	if (s != NULL) {
+		memset(&s->res, 0, sizeof(s->res));
+		finish_slot(x, s, EXTRACT_SKIPPED, why);
+	}
+}
+
+static int
+printable_type(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= IRS_MIME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || strchr(".+-/", s[i]) != NULL))
+			return 0;
+	return 1;
+}
+
+/* Copies a metadata string that must fit a fixed field and pass its setter. */
+static int
+small_field(const char *s, size_t n, char *buf, size_t cap)
+{
+	if (n >= cap || memchr(s, '\0', n) != NULL)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * Reads an answer payload into res, trusting nothing: every length is
+ * bounded, the type must be one we extract, dates and languages must parse,
+ * the text must be valid UTF-8 without NULs and within the cap.
+ */
+static int
+parse_answer(const extract_limits *lim, const unsigned char *p, size_t n, extract_result *res)
+{
+	struct rbuf r = { p, n, 0 };
+	const char *s;
+	size_t len, i;
+	char small[IRS_MIME_MAX];
+
+	res->outcome = (extract_outcome)get_u8(&r);
+	res->hash = get_u64(&r);
+	if (res->outcome == EXTRACT_DOC) {
+		irs_doc *d = &res->doc;
+
+		s = get_str(&r, IRS_MIME_MAX - 1, &len);
+		if (r.bad || !printable_type(s, len))
+			return -1;
+		memcpy(d->type, s, len);
+		d->type[len] = '\0';
+		if (!extract_supports(d->type))
+			return -1;
+		s = get_str(&r, IRS_MAX_META_BYTES, &len);
+		if (r.bad || (len > 0 && doc_set_text(&d->title, s, len, IRS_MAX_META_BYTES) != 0))
+			return -1;
+		s = get_str(&r, IRS_MAX_META_BYTES, &len);
+		if (r.bad || (len > 0 && doc_set_text(&d->author, s, len, IRS_MAX_META_BYTES) != 0))
+			return -1;
+		s = get_str(&r, IRS_DATE_MAX - 1, &len);
+		if (r.bad || small_field(s, len, small, sizeof(small)) != 0 || (len > 0 && doc_set_date(d, small) != 0))
+			return -1;
+		d->date_from_mtime = get_u8(&r) != 0;
+		s = get_str(&r, IRS_LANG_MAX - 1, &len);
+		if (r.bad || small_field(s, len, small, sizeof(small)) != 0 || (len > 0 && doc_set_lang(d, small) != 0))
+			return -1;
+		d->pages = (int)get_u32(&r);
+		if (d->pages < 0 || d->pages > 10000000)
+			return -1;
+		s = get_str(&r, lim->max_text, &len);
+		if (r.bad || memchr(s, '\0', len) != NULL || utf8_invalid_offset(s, len) != len)
+			return -1;
+		if ((d->body = malloc(len + 1)) == NULL)
+			return -1;
+		memcpy(d->body, s, len);
+		d->body[len] = '\0';
+		d->body_len = len;
+		d->hash = res->hash;
+	} else if (res->outcome == EXTRACT_UNCHANGED) {
+		s = get_str(&r, sizeof(res->reason) - 1, &len);
+	} else if (res->outcome == EXTRACT_SKIPPED || res->outcome == EXTRACT_UNREADABLE) {
+		s = get_str(&r, sizeof(res->reason) - 1, &len);
+		if (r.bad)
+			return -1;
+		/* It is printed: printable ASCII and UTF-8 only. */
+		for (i = 0; i < len; i++)
+			res->reason[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+		res->reason[len] = '\0';
+		if (utf8_invalid_offset(res->reason, len) != len)
+			snprintf(res->reason, sizeof(res->reason), "extractor gave a reason that is not UTF-8");
+	} else {
+		return -1;
+	}
+	return r.bad || r.left != 0 ? -1 : 0;
+}
+
+/* Reads what a worker has sent; completes its job when a whole answer is in. */
+static void
+read_answer(extractors_t *x, struct worker *w)
+{
+	for (;;) {
+		ssize_t got;
+
+		if (w->have < sizeof(w->head)) {
+			got = read(w->from_fd, w->head + w->have, sizeof(w->head) - w->have);
+		} else {
+			got = read(w->from_fd, w->payload + (w->have - sizeof(w->head)),
+				   w->need - (w->have - sizeof(w->head)));
+		}
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (got <= 0) {
+			lose_worker(x, w, 1, NULL);	/* died: its wait status says how */
+			return;
+		}
+		w->have += (size_t)got;
+		if (w->have == sizeof(w->head)) {
+			uint32_t magic, len;
+
+			memcpy(&magic, w->head, 4);
+			memcpy(&len, w->head + 4, 4);
+			if (magic != ANSWER_MAGIC || len == 0 || len > x->lim.max_text + ANSWER_OVERHEAD ||
+			    (w->payload = malloc(len)) == NULL) {
+				lose_worker(x, w, 1, "extractor sent a malformed answer");
+				return;
+			}
+			w->need = len;
+		}
+		if (w->have > sizeof(w->head) && w->have - sizeof(w->head) == w->need) {
+			struct slot *s = w->slot;
+
+			memset(&s->res, 0, sizeof(s->res));
+			if (parse_answer(&x->lim, w->payload, w->need, &s->res) != 0) {
+				doc_clear(&s->res.doc);
+				lose_worker(x, w, 1, "extractor sent a malformed answer");
+				return;
+			}
+			free(w->payload);
+			w->payload = NULL;
+			w->have = w->need = 0;
+			w->slot = NULL;
+			finish_slot(x, s, s->res.outcome, NULL);
+			return;
+		}
+	}
+}
+
+/* Sends the next queued job to each idle worker, starting workers as needed. */
+static irs_code
+dispatch(extractors_t *x, irs_error *e)
+{
+	size_t i = 0;
+	int k;
+
+	for (k = 0; k < x->nworkers; k++) {
+		struct worker *w = &x->workers[k];
+		struct slot *s = NULL;
+		irs_code rc;
+
+		if (w->slot != NULL)
+			continue;
+		while (i < x->count && s == NULL) {
+			if (slot_at(x, i)->state == SLOT_QUEUED)
+				s = slot_at(x, i);
+			i++;
+		}
+		if (s == NULL)
+			return IRS_OK;
+		if (w->pid == 0 && (rc = spawn(x, w, e)) != IRS_OK)
+			return rc;
+		begin_frame(&x->req, REQUEST_MAGIC);
+		put_u64(&x->req, (uint64_t)s->job.size);
+		put_u64(&x->req, (uint64_t)s->job.mtime_ns);
+		put_u8(&x->req, (uint8_t)s->job.compare_hash);
+		put_u64(&x->req, s->job.old_hash);
+		put_cstr(&x->req, s->job.path);
+		if (end_frame(&x->req) != 0)
+			return irs_fail(e, IRS_INTERNAL, "out of memory");
+		s->state = SLOT_RUNNING;
+		w->slot = s;
+		w->deadline = now_s() + x->lim.timeout_s;
+		/* A request is far smaller than a pipe's buffer, and the worker has no other. */
+		if (write_all(w->to_fd, x->req.p, x->req.len) != 0)
+			lose_worker(x, w, 1, NULL);
+	}
+	return IRS_OK;
+}
+
+/* Hands done jobs at the head of the ring to the caller, in order. */
+static void
+deliver(extractors_t *x)
+{
+	while (x->count > 0 && slot_at(x, 0)->state == SLOT_DONE) {
+		struct slot *s = slot_at(x, 0);
+
+		if (s->res.outcome == EXTRACT_DOC && s->res.doc.path == NULL)
+			s->res.doc.path = strdup(s->job.path);
+		if (s->res.outcome == EXTRACT_DOC && s->res.doc.path == NULL)
+			skipped(&s->res, "out of memory");
+		x->held_bytes -= s->res.doc.body_len;
+		x->done(x->ud, &s->job, &s->res);
+		doc_clear(&s->res.doc);
+		free((char *)s->job.path);
+		memset(s, 0, sizeof(*s));
+		x->first = (x->first + 1) % x->cap;
+		x->count--;
+	}
+}
+
+/* Waits for answers or deadlines once; kills workers past their deadline. */
+static void
+wait_once(extractors_t *x)
+{
+	struct pollfd fds[IRS_MAX_EXTRACT_WORKERS];
+	int idx[IRS_MAX_EXTRACT_WORKERS];
+	double now = now_s(), next = now + 3600;
+	int k, n = 0, rc;
+
+	for (k = 0; k < x->nworkers; k++) {
+		struct worker *w = &x->workers[k];
+
+		if (w->slot == NULL)
+			continue;
+		if (w->deadline <= now) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "timed out after %d s", x->lim.timeout_s);
+			lose_worker(x, w, 1, why);
+			continue;
+		}
+		if (w->deadline < next)
+			next = w->deadline;
+		fds[n].fd = w->from_fd;
+		fds[n].events = POLLIN;
+		fds[n].revents = 0;
+		idx[n++] = k;
+	}
+	if (n == 0)
+		return;
+	rc = poll(fds, (nfds_t)n, (int)((next - now) * 1000) + 1);
+	for (k = 0; rc > 0 && k < n; k++)
+		if (fds[k].revents != 0 && x->workers[idx[k]].slot != NULL)
+			read_answer(x, &x->workers[idx[k]]);
+}
+
+/* Moves things along: dispatch, deliver, and with block, wait for one event. */
+static irs_code
+pump(extractors_t *x, int block, irs_error *e)
+{
+	irs_code rc = dispatch(x, e);
+
+	if (rc != IRS_OK)
+		return rc;
+	deliver(x);
+	if (block && x->count > 0) {
+		wait_once(x);
+		if ((rc = dispatch(x, e)) != IRS_OK)
+			return rc;
+		deliver(x);
+	}
+	return IRS_OK;
+}
+
+irs_code
+extractors_submit(extractors_t *x, const extract_job *job, irs_error *e)
+{
+	struct slot *s;
+	irs_code rc;
+
+	if (x->nworkers == 0) {
+		extract_result res;
+		extract_job copy = *job;
+
+		run_job(x->det, &x->lim, job, &res);
+		if (res.outcome == EXTRACT_DOC && (res.doc.path = strdup(job->path)) == NULL) {
+			doc_clear(&res.doc);
+			skipped(&res, "out of memory");
+		}
+		x->done(x->ud, &copy, &res);
+		doc_clear(&res.doc);
+		return IRS_OK;
+	}
+	while (x->count == x->cap || x->held_bytes > (size_t)IRS_EXTRACT_WINDOW_BYTES)
+		if ((rc = pump(x, 1, e)) != IRS_OK)
+			return rc;
+	s = slot_at(x, x->count);
+	memset(s, 0, sizeof(*s));
+	s->job = *job;
+	if ((s->job.path = strdup(job->path)) == NULL)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	s->state = SLOT_QUEUED;
+	x->count++;
+	return pump(x, 0, e);
+}
+
+irs_code
+extractors_wait(extractors_t *x, irs_error *e)
+{
+	irs_code rc = IRS_OK;
+
+	while (x->count > 0 && rc == IRS_OK)
+		rc = pump(x, 1, e);
+	return rc;
+}
+
+irs_code
+extractors_finish(extractors_t *x, irs_error *e)
+{
+	irs_code rc = extractors_wait(x, e);
+	int k;
+
+	if (rc != IRS_OK)
+		return rc;
+	/* Closing the request pipes tells the workers to exit. */
+	for (k = 0; k < x->nworkers; k++) {
+		struct worker *w = &x->workers[k];
+		int status = 0;
+
+		if (w->pid == 0)
+			continue;
+		close(w->to_fd);
+		w->to_fd = -1;
+		if (!wait_readable(w->from_fd, EXIT_TIMEOUT_S))
+			kill(w->pid, SIGKILL);
+		end_worker(w, 0, &status);
+		if (rc == IRS_OK && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+			char why[128];
+
+			describe_exit(status, why, sizeof(why));
+			rc = irs_fail(e, IRS_INTERNAL, "%s at the end of the run", why);
+		}
+	}
+	return rc;
+}
+
+void
+extractors_free(extractors_t *x)
+{
+	size_t i;
+	int k;
+
+	if (x == NULL)
+		return;
+	for (k = 0; x->workers != NULL && k < x->nworkers; k++)
+		end_worker(&x->workers[k], 1, NULL);
+	for (i = 0; x->ring != NULL && i < x->count; i++) {
+		struct slot *s = slot_at(x, i);
+
+		doc_clear(&s->res.doc);
+		free((char *)s->job.path);
+	}
+	free(x->workers);
+	free(x->ring);
+	free(x->req.p);
+	detect_free(x->det);
+	free(x);
+}
