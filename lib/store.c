@@ -26,6 +26,8 @@ enum stmt_id {
 	ST_INSERT_FTS,
 	ST_MARK_SEEN,
 	ST_TOUCH,
+	ST_FIND_MOVED,
+	ST_MOVE,
 	ST_COUNT,
 	ST_GET_DOC,
 	ST_GET_TEXT,
@@ -48,6 +50,9 @@ static const char *const stmt_sql[ST_COUNT_STMTS] = {
 	[ST_INSERT_FTS] = "INSERT INTO fts(rowid, title, author, body) VALUES(?1, ?2, ?3, ?4)",
 	[ST_MARK_SEEN] = "INSERT OR IGNORE INTO temp.seen(id) VALUES(?1)",
 	[ST_TOUCH] = "UPDATE documents SET size = ?2, mtime = ?3 WHERE id = ?1",
+	[ST_FIND_MOVED] = ("SELECT id, size, mtime, hash, path FROM documents WHERE size = ?1 AND hash = ?2"
+			   " AND id NOT IN (SELECT id FROM temp.seen) LIMIT 1"),
+	[ST_MOVE] = "UPDATE documents SET path = ?2, mtime = ?3 WHERE id = ?1",
 	[ST_COUNT] = "SELECT count(*) FROM documents",
 	[ST_GET_DOC] = ("SELECT path, size, mtime, hash, type, title, author, date, date_from_mtime,"
 			" language, pages FROM documents WHERE id = ?1"),
@@ -69,7 +74,10 @@ sql_fail(store_t *s, irs_error *e, const char *doing)
 {
 	int rc = sqlite3_extended_errcode(s->db);
 
-	if ((rc & 0xff) == SQLITE_FULL)
+	int sys = sqlite3_system_errno(s->db);
+
+	/* SQLite says SQLITE_FULL for ENOSPC, but an I/O error for a quota or a file size limit. */
+	if ((rc & 0xff) == SQLITE_FULL || ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT || sys == EFBIG)))
 		return irs_fail(e, IRS_INTERNAL, "%s: disk full while %s", s->path, doing);
 	/* Extended codes only (CANTINIT, RECOVERY, CANTLOCK...): plain SQLITE_READONLY is a write attempt. */
 	if ((rc & 0xff) == SQLITE_READONLY && rc != SQLITE_READONLY && s->mode == STORE_READ)
@@ -288,6 +296,9 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 		rc = check_format(s, languages, e);
 	if (rc == IRS_OK && mode == STORE_WRITE)
 		rc = set_write_pragmas(s, e);
+	/* Read-only twice over: the open flag, and SQLite refusing any writing statement. */
+	if (rc == IRS_OK && mode == STORE_READ)
+		rc = exec(s, "PRAGMA query_only = 1", e, "opening the index");
 	if (rc != IRS_OK) {
 		store_close(s);
 		return rc;
@@ -461,6 +472,61 @@ store_touch(store_t *s, int64_t id, int64_t size, int64_t mtime_ns, irs_error *e
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return sql_fail(s, e, "updating a document");
 	return IRS_OK;
+}
+
+irs_code
+store_find_moved(store_t *s, int64_t size, uint64_t hash, store_stamp *stamp, char *path, size_t cap,
+		 irs_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!s->has_seen_table && (rc = store_mark_seen(s, 0, e)) != IRS_OK)
+		return (irs_code)rc;
+	if ((st = stmt(s, ST_FIND_MOVED)) == NULL)
+		return sql_fail(s, e, "looking for a moved file");
+	sqlite3_bind_int64(st, 1, size);
+	sqlite3_bind_int64(st, 2, (int64_t)hash);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		stamp->id = sqlite3_column_int64(st, 0);
+		stamp->size = sqlite3_column_int64(st, 1);
+		stamp->mtime_ns = sqlite3_column_int64(st, 2);
+		stamp->hash = (uint64_t)sqlite3_column_int64(st, 3);
+		snprintf(path, cap, "%s", (const char *)sqlite3_column_text(st, 4));
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return IRS_OK;
+	return rc == SQLITE_DONE ? IRS_NOT_FOUND : sql_fail(s, e, "looking for a moved file");
+}
+
+irs_code
+store_move(store_t *s, int64_t id, const char *path, int64_t mtime_ns, irs_error *e)
+{
+	sqlite3_stmt *st = stmt(s, ST_MOVE);
+
+	if (st == NULL)
+		return sql_fail(s, e, "moving a document");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, mtime_ns);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return sql_fail(s, e, "moving a document");
+	return IRS_OK;
+}
+
+irs_code
+store_upkeep(store_t *s, irs_error *e)
+{
+	irs_code rc;
+
+	/* Bounded merge work (pages of 4 KB): enough after a night's changes
+	 * to keep the segment count low, without rewriting a large index. */
+	rc = exec(s, "INSERT INTO fts(fts, rank) VALUES('merge', 500)", e, "merging the index");
+	if (rc == IRS_OK)
+		rc = exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", e, "checkpointing the index");
+	return rc;
 }
 
 irs_code

@@ -65,6 +65,24 @@ irs_code store_put(store_t *s, const irs_doc *doc, int64_t *id, irs_error *e);
 /* Records a new size and mtime for a document whose bytes did not change. */
 irs_code store_touch(store_t *s, int64_t id, int64_t size, int64_t mtime_ns, irs_error *e);
 
+/*
+ * A document not seen yet in this run whose bytes have this size and hash:
+ * the file it came from has probably moved.  Fills *stamp and path (cap
+ * bytes); IRS_NOT_FOUND when there is none.
+ */
+irs_code store_find_moved(store_t *s, int64_t size, uint64_t hash, store_stamp *stamp, char *path,
+			  size_t cap, irs_error *e);
+
+/* Gives document id a new path and stamp: a moved file keeps its document. */
+irs_code store_move(store_t *s, int64_t id, const char *path, int64_t mtime_ns, irs_error *e);
+
+/*
+ * After a run: merges FTS5's index segments a bounded amount, so queries
+ * do not slow night after night, and checkpoints and truncates the WAL.
+ * Outside a transaction.
+ */
+irs_code store_upkeep(store_t *s, irs_error *e);
+
 /* Notes that the document with this id was seen on disk during this run. */
 irs_code store_mark_seen(store_t *s, int64_t id, irs_error *e);
 
