@@ -812,5 +812,6 @@ query_compile(const char *query, char **fts, irs_error *e)
 		return irs_fail(e, IRS_BAD_QUERY, "filters (after:, before:, type:, lang:) need a search, not a MATCH alone");
 	}
 	*fts = plan.fts;
+	free(plan.fts_any);
 	return IRS_OK;
 }
