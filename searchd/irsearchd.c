@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -291,6 +292,21 @@ fill_server_options(const struct daemon_options *o, const irs_config *cfg, serve
 	return p->db_path != NULL ? IRS_OK : e->code;
 }
 
+/*
+ * Each client is a descriptor: raise the soft limit to the hard one, so
+ * max_clients (4096 by default) is not cut to the usual soft 1024.
+ */
+static void
+raise_descriptor_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int
 serve(const struct daemon_options *o, const irs_config *cfg)
 {
@@ -303,6 +319,7 @@ serve(const struct daemon_options *o, const irs_config *cfg)
 		fprintf(stderr, "irsearchd: %s\n", e.msg);
 		return 2;
 	}
+	raise_descriptor_limit();
 	if (o->mode_flag != NULL && !config_parse_socket_mode(o->mode_flag, &mode)) {
 		fprintf(stderr, "irsearchd: --socket-mode takes an octal mode not writable by others, e.g. 0660\n");
 		goto out;

@@ -7,7 +7,8 @@
  * it prints every answer line, for protocol tests.  With more, every
  * client sends all the lines (pipelined) each round, and the answers to
  * the same request must be identical (took_ms aside) across clients and
- * rounds; a summary line is printed and the exit status is 1 on any
+ * rounds (all clients connect before any sends, so they are open at
+ * once); a summary line is printed and the exit status is 1 on any
  * missing, failed or differing answer.
  *
  *   --clients N     concurrent connections (default 1)
@@ -37,6 +38,7 @@ struct run {
 	int rounds, timeout_ms, allow_errors;
 	char **first;		/* the first answer seen per request, took_ms cut out */
 	pthread_mutex_t lock;
+	pthread_barrier_t connected;	/* every client is connected before any sends */
 	long answers, errors, mismatches, failures;
 };
 
@@ -98,10 +100,12 @@ client_main(void *arg)
 	client_t *c = client_connect(r->socket);
 	int round, i;
 
-	if (c == NULL) {
+	if (c == NULL)
 		fail(r, "connect");
+	/* All connections are open at once before the first request. */
+	pthread_barrier_wait(&r->connected);
+	if (c == NULL)
 		return NULL;
-	}
 	for (round = 0; round < r->rounds; round++) {
 		for (i = 0; i < r->nlines; i++)
 			if (client_send_line(c, r->lines[i]) != 0) {
@@ -219,6 +223,7 @@ main(int argc, char **argv)
 	r.first = calloc((size_t)r.nlines + 1, sizeof(*r.first));
 	threads = calloc((size_t)clients, sizeof(*threads));
 	pthread_mutex_init(&r.lock, NULL);
+	pthread_barrier_init(&r.connected, NULL, (unsigned)clients);
 	for (i = 0; i < clients; i++)
 		if (pthread_create(&threads[i], NULL, client_main, &r) != 0) {
 			fprintf(stderr, "sockclient: cannot start client %d\n", i);
