@@ -87,6 +87,22 @@ $(BUILD)/tests/relevance: $(BUILD)/tests/tools/relevance.o $(BUILD)/libirsearch.
 $(BUILD)/tests/mkdoc: $(BUILD)/tests/tools/mkdoc.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(EXTRACT_LIBS)
 
+# make bench (bench/run, never part of make check): the deterministic corpus
+# generator and the query timer; knobs BENCH_DOCS, BENCH_ROUNDS, BENCH_SEED ...
+# are read by bench/run from the environment (README.md, "Benchmarks").
+BENCH_TOOLS = $(BUILD)/bench/gen-corpus $(BUILD)/bench/query-bench
+
+$(BUILD)/bench/gen-corpus: $(BUILD)/bench/gen-corpus.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/bench/gen-corpus.o -lm
+
+$(BUILD)/bench/query-bench: $(BUILD)/bench/query-bench.o $(BUILD)/searchd/client.o $(BUILD)/libirsearch.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $(BUILD)/bench/query-bench.o \
+		$(BUILD)/searchd/client.o $(BUILD)/libirsearch.a $(LIBS) $(EXTRACT_LIBS)
+
+bench-tools: all $(BENCH_TOOLS)
+
+.PHONY: bench-tools
+
 tests: all $(TESTS) $(BUILD)/tests/sockclient $(BUILD)/tests/mkdoc $(BUILD)/tests/relevance
 
 deps:
