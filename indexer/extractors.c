@@ -66,6 +66,11 @@
 #define HELLO_TIMEOUT_S 10
 /* Seconds a worker has to exit once its request pipe closes. */
 #define EXIT_TIMEOUT_S 5
+/*
+ * Jobs sent to a worker ahead of its answers: with two, a worker extracts
+ * the next file while irindex stores the last one, instead of waiting.
+ */
+#define WORKER_DEPTH 2
 /* Room in an answer beyond the text: type, metadata, reason, numbers. */
 #define ANSWER_OVERHEAD (IRS_MIME_MAX + 4 * IRS_MAX_META_BYTES + 1024)
 
@@ -554,7 +559,8 @@ struct slot {
 struct worker {
 	pid_t pid;		/* 0: not running */
 	int to_fd, from_fd;
-	struct slot *slot;	/* the job it runs, NULL when idle */
+	struct slot *slot[WORKER_DEPTH];	/* jobs sent, oldest first; slot[0] runs */
+	int inflight;
 	double deadline;	/* monotonic seconds */
 	unsigned char head[8];	/* the answer frame being read */
 	size_t have;
@@ -778,16 +784,19 @@ finish_slot(extractors_t *x, struct slot *s, extract_outcome outcome, const char
 static void
 lose_worker(extractors_t *x, struct worker *w, int kill_it, const char *why)
 {
-	struct slot *s = w->slot;
+	struct slot *s = w->inflight > 0 ? w->slot[0] : NULL;
 	char reason[128];
-	int status;
+	int status, i;
 
 	end_worker(w, kill_it, &status);
 	if (why == NULL) {
 		describe_exit(status, reason, sizeof(reason));
 		why = reason;
 	}
-	w->slot = NULL;
+	/* Only the running job is lost; the ones queued behind it go to another worker. */
+	for (i = 1; i < w->inflight; i++)
+		w->slot[i]->state = SLOT_QUEUED;
+	w->inflight = 0;
 	if (s != NULL) {
 		memset(&s->res, 0, sizeof(s->res));
 		finish_slot(x, s, EXTRACT_SKIPPED, why);
@@ -921,7 +930,8 @@ read_answer(extractors_t *x, struct worker *w)
 			w->need = len;
 		}
 		if (w->have > sizeof(w->head) && w->have - sizeof(w->head) == w->need) {
-			struct slot *s = w->slot;
+			struct slot *s = w->slot[0];
+			int i;
 
 			memset(&s->res, 0, sizeof(s->res));
 			if (parse_answer(&x->lim, w->payload, w->need, &s->res) != 0) {
@@ -932,7 +942,11 @@ read_answer(extractors_t *x, struct worker *w)
 			free(w->payload);
 			w->payload = NULL;
 			w->have = w->need = 0;
-			w->slot = NULL;
+			for (i = 1; i < w->inflight; i++)
+				w->slot[i - 1] = w->slot[i];
+			/* The next job starts now, and its clock with it. */
+			if (--w->inflight > 0)
+				w->deadline = now_s() + x->lim.timeout_s;
 			finish_slot(x, s, s->res.outcome, NULL);
 			return;
 		}
@@ -946,12 +960,13 @@ dispatch(extractors_t *x, irs_error *e)
 	size_t i = 0;
 	int k;
 
-	for (k = 0; k < x->nworkers; k++) {
-		struct worker *w = &x->workers[k];
+	for (k = 0; k < x->nworkers * WORKER_DEPTH; k++) {
+		/* Every worker gets a first job before any gets a second. */
+		struct worker *w = &x->workers[k % x->nworkers];
 		struct slot *s = NULL;
 		irs_code rc;
 
-		if (w->slot != NULL)
+		if (w->inflight > k / x->nworkers)
 			continue;
 		while (i < x->count && s == NULL) {
 			if (slot_at(x, i)->state == SLOT_QUEUED)
@@ -971,9 +986,10 @@ dispatch(extractors_t *x, irs_error *e)
 		if (end_frame(&x->req) != 0)
 			return irs_fail(e, IRS_INTERNAL, "out of memory");
 		s->state = SLOT_RUNNING;
-		w->slot = s;
-		w->deadline = now_s() + x->lim.timeout_s;
-		/* A request is far smaller than a pipe's buffer, and the worker has no other. */
+		w->slot[w->inflight++] = s;
+		if (w->inflight == 1)
+			w->deadline = now_s() + x->lim.timeout_s;
+		/* Requests are far smaller than a pipe's buffer, and a worker has two at most. */
 		if (write_all(w->to_fd, x->req.p, x->req.len) != 0)
 			lose_worker(x, w, 1, NULL);
 	}
@@ -1013,7 +1029,7 @@ wait_once(extractors_t *x)
 	for (k = 0; k < x->nworkers; k++) {
 		struct worker *w = &x->workers[k];
 
-		if (w->slot == NULL)
+		if (w->inflight == 0)
 			continue;
 		if (w->deadline <= now) {
 			char why[64];
@@ -1033,7 +1049,7 @@ wait_once(extractors_t *x)
 		return;
 	rc = poll(fds, (nfds_t)n, (int)((next - now) * 1000) + 1);
 	for (k = 0; rc > 0 && k < n; k++)
-		if (fds[k].revents != 0 && x->workers[idx[k]].slot != NULL)
+		if (fds[k].revents != 0 && x->workers[idx[k]].inflight > 0)
 			read_answer(x, &x->workers[idx[k]]);
 }
 

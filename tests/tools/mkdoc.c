@@ -70,7 +70,7 @@ static void
 pdf(const char *out, const char *title, const char *author, const char *date, char **pages, int npages)
 {
 	struct str s = { 0 };
-	long *offs = calloc((size_t)(3 + 2 * npages + 1), sizeof(long));
+	long *offs = calloc((size_t)(3 + 2 * npages + 2), sizeof(long));	/* objects 1..n and the Info */
 	int nobj = 3 + 2 * npages, i;
 	char buf[512];
 	FILE *f;

@@ -266,7 +266,9 @@ unsupported_type_is_not_found(void **state)
 	assert_null(d.body);
 	assert_true(extract_supports("text/plain"));
 	assert_true(extract_supports("text/markdown"));
-	assert_false(extract_supports("application/pdf"));
+	assert_true(extract_supports("application/pdf"));
+	assert_false(extract_supports("image/png"));
+	assert_false(extract_supports("application/zip"));
 	assert_false(extract_supports("text/plain; charset=utf-8"));
 }
 
