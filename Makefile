@@ -3,6 +3,7 @@
 #   make            build irindex, irsearch and the SQLite extension into build/
 #   make demo       install missing packages, build, index corpus/, run a query
 #   make check      install missing packages, run every test, also under ASan/UBSan
+#   make bench      BENCH_DOCS=10000: index and query speed against bare FTS5 (bench/run)
 #   make install    PREFIX=/usr/local DESTDIR=  (bin/, lib/irsearch/, share/man/)
 #   make clean
 .SUFFIXES:
@@ -101,7 +102,12 @@ $(BUILD)/bench/query-bench: $(BUILD)/bench/query-bench.o $(BUILD)/searchd/client
 
 bench-tools: all $(BENCH_TOOLS)
 
-.PHONY: bench-tools
+bench:
+	@scripts/install-deps --bench
+	$(MAKE) bench-tools
+	bench/run $(BUILD)
+
+.PHONY: bench bench-tools
 
 tests: all $(TESTS) $(BUILD)/tests/sockclient $(BUILD)/tests/mkdoc $(BUILD)/tests/relevance
 
