@@ -3,6 +3,7 @@
 #   make            build irindex, irsearch and the SQLite extension into build/
 #   make demo       install missing packages, build, index corpus/, run a query
 #   make check      install missing packages, run every test, also under ASan/UBSan
+#   make fuzz       FUZZ_SECONDS=60: each libFuzzer target in tests/fuzz/ that long
 #   make bench      BENCH_DOCS=10000: index and query speed against bare FTS5 (bench/run)
 #   make install    PREFIX=/usr/local DESTDIR=  (bin/, lib/irsearch/, share/man/)
 #   make clean
@@ -123,6 +124,36 @@ asan:
 	$(MAKE) BUILD=$(BUILD)/asan CC=clang CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
 		EXT_CFLAGS="-O1 -g" tests
 
+# Fuzzing (tests/fuzz/, docs/SECURITY.md): each tests/fuzz/fuzz_<target>.c is a
+# libFuzzer target, linked with a copy of the library built for coverage, ASan
+# and UBSan in $(BUILD)/fuzz; tests/fuzz/run replays the committed regressions,
+# then fuzzes each target from its seeds.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(BUILD)/tests/fuzz/%.o: tests/fuzz/%.c tests/fuzz/harness.h $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/harness.o $(BUILD)/libirsearch.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS) $(EXTRACT_LIBS)
+
+fuzz-targets: $(FUZZ_TARGETS)
+
+fuzz-build:
+	$(MAKE) BUILD=$(BUILD)/fuzz CC=clang CFLAGS="$(FUZZ_FLAGS)" LDFLAGS="$(FUZZ_FLAGS)" \
+		EXT_CFLAGS="-O1 -g" fuzz-targets
+
+fuzz: check-deps
+	$(MAKE) fuzz-build
+	tests/fuzz/run -t $(FUZZ_SECONDS) $(BUILD)/fuzz
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run --smoke -t $(FUZZ_SMOKE_SECONDS) $(BUILD)/fuzz
+
 check: check-deps
 	$(MAKE) tests
 	tests/run $(BUILD)
@@ -159,4 +190,5 @@ format:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all tests deps check-deps asan check demo install uninstall format clean
+.PHONY: all tests deps check-deps asan check demo install uninstall format clean \
+	fuzz fuzz-build fuzz-targets fuzz-smoke
