@@ -228,8 +228,11 @@ compute_entry(irs_tokenizer *tok, const char *t, int n, struct stem_entry *e)
 
 		if (s == NULL)
 			return SQLITE_NOMEM;
-		stem = (const char *)s;
-		nstem = sb_stemmer_length(sb);
+		/* Snowball may strip a whole word (Greek "ικά"): such a word is its own stem. */
+		if (sb_stemmer_length(sb) > 0) {
+			stem = (const char *)s;
+			nstem = sb_stemmer_length(sb);
+		}
 	}
 	nsurf = fold_word(tok, t, n, e->surf, FOLD_MAX);
 	if (nsurf < 0 || nsurf > 255)
