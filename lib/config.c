@@ -46,6 +46,9 @@ config_free(irs_config *c)
 	for (i = 0; i < c->nroots; i++)
 		free(c->roots[i]);
 	free(c->roots);
+	for (i = 0; i < c->nexcludes; i++)
+		free(c->excludes[i]);
+	free(c->excludes);
 	free(c->source);
 	free(c->db_path);
 	free(c->languages);
@@ -105,17 +108,40 @@ config_parse_socket_mode(const char *v, int *out)
 	return 1;
 }
 
-static int
-add_root(irs_config *c, const char *value)
+int
+config_list_add(char ***list, int *n, const char *value)
 {
-	char **roots = realloc(c->roots, sizeof(*roots) * (size_t)(c->nroots + 1));
+	char **grown = realloc(*list, sizeof(**list) * (size_t)(*n + 1));
 
-	if (roots == NULL)
+	if (grown == NULL)
 		return 0;
-	c->roots = roots;
-	if ((roots[c->nroots] = strdup(value)) == NULL)
+	*list = grown;
+	if ((grown[*n] = strdup(value)) == NULL)
 		return 0;
-	c->nroots++;
+	(*n)++;
+	return 1;
+}
+
+/* "*.tmp, .git/ drafts/": each pattern of a list separated by commas or blanks. */
+static int
+add_excludes(irs_config *c, const char *value)
+{
+	char buf[256];
+	const char *p = value;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ", \t");
+
+		if (n > 0) {
+			if (n >= sizeof(buf))
+				return 0;
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			if (!config_list_add(&c->excludes, &c->nexcludes, buf))
+				return 0;
+		}
+		p += n + (p[n] != '\0');
+	}
 	return 1;
 }
 
@@ -131,7 +157,9 @@ on_setting(void *user, const char *section, const char *name, const char *value)
 		if (strcmp(name, "db") == 0)
 			ok = set_string(&c->db_path, value);
 		else if (strcmp(name, "roots") == 0)
-			ok = value[0] == '\0' || add_root(c, value);
+			ok = value[0] == '\0' || config_list_add(&c->roots, &c->nroots, value);
+		else if (strcmp(name, "exclude") == 0)
+			ok = add_excludes(c, value);
 		else if (strcmp(name, "languages") == 0)
 			ok = tokenize_check_languages(value, NULL) == IRS_OK &&
 			     set_string(&c->languages, value);

@@ -133,9 +133,8 @@ pragma_int(store_t *s, const char *sql, int *rc)
 	return v;
 }
 
-/* mkdir -p for the folder that will hold the index, private to its user. */
-static irs_code
-make_parent_dirs(const char *path, irs_error *e)
+irs_code
+store_prepare_folder(const char *path, irs_error *e)
 {
 	char buf[4096];
 	char *p;
@@ -270,7 +269,7 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 		return irs_fail(e, errno == ENOENT ? IRS_UNAVAILABLE : IRS_INTERNAL,
 				"%s: %s", path,
 				errno == ENOENT ? "no index here yet; build one with irindex" : strerror(errno));
-	if (mode == STORE_WRITE && (rc = make_parent_dirs(path, e)) != IRS_OK)
+	if (mode == STORE_WRITE && (rc = store_prepare_folder(path, e)) != IRS_OK)
 		return rc;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL || (s->path = strdup(path)) == NULL) {
@@ -617,6 +616,77 @@ store_remove_unseen(store_t *s, const char *root, int64_t *removed, irs_error *e
 
 	*removed = 0;
 	return run_on_subtree(s, root, sql, 2, removed, e, "removing deleted files");
+}
+
+irs_code
+store_each_unseen(store_t *s, const char *root, void (*fn)(void *ud, const char *path), void *ud, irs_error *e)
+{
+	sqlite3_stmt *st = NULL;
+	char *lo, *hi;
+	irs_code rc = IRS_OK;
+	int step;
+
+	if (!s->has_seen_table && (rc = store_mark_seen(s, 0, e)) != IRS_OK)
+		return rc;
+	if (subtree_bounds(root, &lo, &hi) != 0)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	if (sqlite3_prepare_v2(s->db, "SELECT path FROM documents WHERE path > ?1 AND path < ?2"
+				      " AND id NOT IN (SELECT id FROM temp.seen) ORDER BY path", -1, &st, NULL) != SQLITE_OK) {
+		rc = sql_fail(s, e, "listing deleted files");
+	} else {
+		sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW)
+			fn(ud, (const char *)sqlite3_column_text(st, 0));
+		if (step != SQLITE_DONE)
+			rc = sql_fail(s, e, "listing deleted files");
+	}
+	sqlite3_finalize(st);
+	free(lo);
+	free(hi);
+	return rc;
+}
+
+irs_code
+store_remove_outside(store_t *s, const char *const *roots, int nroots, int64_t *removed, irs_error *e)
+{
+	sqlite3_str *where = sqlite3_str_new(s->db);
+	char **bounds = calloc((size_t)nroots * 2 + 1, sizeof(*bounds));
+	irs_code rc = IRS_OK;
+	char *cond;
+	int i, k;
+
+	*removed = 0;
+	for (i = 0; i < nroots && bounds != NULL; i++) {
+		if (subtree_bounds(roots[i], &bounds[2 * i], &bounds[2 * i + 1]) != 0)
+			break;
+		sqlite3_str_appendf(where, "%sNOT (path > ?%d AND path < ?%d)", i > 0 ? " AND " : "", 2 * i + 1,
+				    2 * i + 2);
+	}
+	cond = sqlite3_str_finish(where);
+	if (bounds == NULL || cond == NULL || i < nroots)
+		rc = irs_fail(e, IRS_INTERNAL, "out of memory");
+	for (k = 0; rc == IRS_OK && k < 2 && nroots > 0; k++) {
+		char *sql = sqlite3_mprintf(k == 0 ? "DELETE FROM fts WHERE rowid IN (SELECT id FROM documents WHERE %s)"
+						   : "DELETE FROM documents WHERE %s", cond);
+		sqlite3_stmt *st = NULL;
+
+		if (sql == NULL || sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+			rc = sql == NULL ? irs_fail(e, IRS_INTERNAL, "out of memory") : sql_fail(s, e, "removing old roots");
+		for (i = 0; rc == IRS_OK && i < 2 * nroots; i++)
+			sqlite3_bind_text(st, i + 1, bounds[i], -1, SQLITE_STATIC);
+		if (rc == IRS_OK && sqlite3_step(st) != SQLITE_DONE)
+			rc = sql_fail(s, e, "removing old roots");
+		if (rc == IRS_OK && k == 1)
+			*removed = sqlite3_changes(s->db);
+		sqlite3_finalize(st);
+		sqlite3_free(sql);
+	}
+	for (i = 0; bounds != NULL && i < 2 * nroots; i++)
+		free(bounds[i]);
+	free(bounds);
+	sqlite3_free(cond);
+	return rc;
 }
 
 irs_code

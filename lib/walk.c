@@ -1,6 +1,7 @@
 /* walk.c - visiting the files below a root folder (see walk.h). */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@ struct ancestor {
 };
 
 struct walk {
+	const char *const *excludes;
+	int nexcludes;
+	size_t rootlen;		/* paths below the root start after this many bytes */
 	walk_file_fn on_file;
 	walk_problem_fn on_problem;
 	void *ud;
@@ -28,6 +32,36 @@ visible(const struct dirent *d)
 }
 
 static void walk_dir(struct walk *w, const char *dir, const struct stat *st, int depth);
+
+/* Whether an entry (its name, its path below the root, a folder or not) is excluded. */
+static int
+excluded(const struct walk *w, const char *path, int is_dir)
+{
+	const char *name = strrchr(path, '/'), *rel = path + w->rootlen;
+	int i;
+
+	name = name != NULL ? name + 1 : path;
+	while (*rel == '/')
+		rel++;
+	for (i = 0; i < w->nexcludes; i++) {
+		const char *pat = w->excludes[i];
+		size_t len = strlen(pat);
+
+		if (len > 1 && pat[len - 1] == '/') {
+			char dirpat[256];
+
+			if (!is_dir || len >= sizeof(dirpat))
+				continue;
+			memcpy(dirpat, pat, len - 1);
+			dirpat[len - 1] = '\0';
+			if (fnmatch(dirpat, strchr(dirpat, '/') != NULL ? rel : name, FNM_PATHNAME) == 0)
+				return 1;
+		} else if (fnmatch(pat, strchr(pat, '/') != NULL ? rel : name, FNM_PATHNAME) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
 
 static void
 walk_entry(struct walk *w, const char *path, int depth)
@@ -45,6 +79,8 @@ walk_entry(struct walk *w, const char *path, int depth)
 			w->on_problem(w->ud, path, WALK_FILE_FAILED, strerror(errno));
 		return;
 	}
+	if (excluded(w, path, S_ISDIR(st.st_mode)))
+		return;
 	if (!S_ISDIR(st.st_mode)) {
 		if (w->on_file(w->ud, path, &st) != 0)
 			w->stopped = 1;
@@ -97,7 +133,8 @@ walk_dir(struct walk *w, const char *dir, const struct stat *st, int depth)
 }
 
 irs_code
-walk_tree(const char *root, walk_file_fn on_file, walk_problem_fn on_problem, void *ud, irs_error *e)
+walk_tree(const char *root, const char *const *excludes, int nexcludes, walk_file_fn on_file,
+	  walk_problem_fn on_problem, void *ud, irs_error *e)
 {
 	struct walk *w;
 	struct stat st;
@@ -107,6 +144,9 @@ walk_tree(const char *root, walk_file_fn on_file, walk_problem_fn on_problem, vo
 	w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	w->excludes = excludes;
+	w->nexcludes = nexcludes;
+	w->rootlen = strlen(root);
 	w->on_file = on_file;
 	w->on_problem = on_problem;
 	w->ud = ud;

@@ -17,6 +17,8 @@ typedef struct irs_config {
 	char *languages;	/* [index] languages, e.g. "english russian" */
 	char **roots;		/* [index] roots, one per line, may repeat */
 	int nroots;
+	char **excludes;	/* [index] exclude: shell patterns, separated by commas or blanks */
+	int nexcludes;
 	int jobs;		/* [index] jobs: extractor workers, 0 when not set (one per core) */
 	int extract_timeout_s;	/* [index] timeout: seconds one file may take */
 	int extract_memory_mib;	/* [index] max_memory: a worker's address space, MiB */
@@ -63,6 +65,9 @@ char *config_socket_path(const irs_config *c, const char *flag, irs_error *e);
 
 /* Reads an octal socket mode ("0660"); refuses modes writable by others.  Returns 1 when valid. */
 int config_parse_socket_mode(const char *v, int *out);
+
+/* Adds one value to a list of strings (roots, excludes); 0 when out of memory. */
+int config_list_add(char ***list, int *n, const char *value);
 
 /* Frees what c holds; accepts NULL. */
 void config_free(irs_config *c);

@@ -67,8 +67,9 @@
 /* Unsent answer bytes a client may leave queued before it is dropped. */
 #define IRS_MAX_PENDING_OUTPUT (8L * 1024 * 1024)
 
-/* Documents written per transaction while indexing. */
+/* Documents written per transaction while indexing, and seconds at most between commits. */
 #define IRS_BATCH_DOCS 500
+#define IRS_BATCH_SECONDS 2.0
 /* Milliseconds a connection waits for the write lock before giving up. */
 #define IRS_BUSY_TIMEOUT_MS 5000
 

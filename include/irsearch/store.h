@@ -46,6 +46,9 @@ typedef struct store_stamp {
 irs_code store_open(const char *path, store_mode mode, const char *languages,
 		    store_t **out, irs_error *e);
 
+/* Creates the folder that will hold the index at path (and its parents), private to its user. */
+irs_code store_prepare_folder(const char *path, irs_error *e);
+
 /* Closes the store; accepts NULL.  An open transaction is rolled back. */
 void store_close(store_t *s);
 
@@ -91,6 +94,18 @@ irs_code store_mark_seen(store_t *s, int64_t id, irs_error *e);
  * not marked seen in this run; *removed gets how many.
  */
 irs_code store_remove_unseen(store_t *s, const char *root, int64_t *removed, irs_error *e);
+
+/* Calls fn with the path of each document below root not seen in this run (for --dry-run). */
+irs_code store_each_unseen(store_t *s, const char *root, void (*fn)(void *ud, const char *path), void *ud,
+			   irs_error *e);
+
+/*
+ * Removes the documents below none of the nroots folders: the roots that
+ * are no longer configured take their documents with them.  *removed gets
+ * how many.
+ */
+irs_code store_remove_outside(store_t *s, const char *const *roots, int nroots, int64_t *removed,
+			      irs_error *e);
 
 /*
  * Marks every document below folder dir as seen: a folder that could not be

@@ -2,8 +2,8 @@
  * walk.h - visiting the files below a root folder.
  *
  * Owns: the traversal order (sorted by name, so runs are reproducible),
- * skipping hidden entries (names starting with '.'), following symbolic
- * links while refusing loops, and the depth limit.  It reports, it does not
+ * skipping hidden entries (names starting with '.') and excluded ones,
+ * following symbolic links while refusing loops, and the depth limit.  It reports, it does not
  * decide: what to do with each file, and with each problem, is the caller's.
  */
 #ifndef IRSEARCH_WALK_H
@@ -27,11 +27,14 @@ typedef enum walk_problem {
 typedef void (*walk_problem_fn)(void *ud, const char *path, walk_problem kind, const char *what);
 
 /*
- * Walks root, an absolute path to a folder or a single file.  Returns
+ * Walks root, an absolute path to a folder or a single file, leaving out
+ * the entries that match one of the nexcludes shell patterns (fnmatch):
+ * "*.tmp" matches a name, "drafts/" a folder's name, and a pattern with a
+ * '/' inside ("old/2019-*") the path below the root.  Returns
  * IRS_UNAVAILABLE when root itself cannot be read, IRS_OK otherwise (also
  * when problems were reported or the walk was stopped).
  */
-irs_code walk_tree(const char *root, walk_file_fn on_file, walk_problem_fn on_problem,
-		   void *ud, irs_error *e);
+irs_code walk_tree(const char *root, const char *const *excludes, int nexcludes, walk_file_fn on_file,
+		   walk_problem_fn on_problem, void *ud, irs_error *e);
 
 #endif

@@ -14,11 +14,16 @@ sock=$srv/irsearchd.sock
 run as_daemon_user "$IRINDEX" --db "$db" "$srv"
 status_is 0 "irindex indexes a report"
 
-# 24 descriptors: the standard three, the socket, epoll, signalfd, the pipe,
-# the workers' database files, and room for a handful of clients only.
-ulimit -Sn 24
-daemon_start "$sock" --db "$db" --workers 1
-ulimit -Sn 1024
+# 24 descriptors, soft and hard (the daemon raises its soft limit to the
+# hard one): the standard three, the socket, epoll, signalfd, the pipe,
+# the worker's database files, and room for a handful of clients only.
+cat >"$tmp/irsearchd-24" <<SH
+#!/bin/sh
+ulimit -n 24
+exec "$IRSEARCHD" "\$@"
+SH
+chmod 755 "$tmp/irsearchd-24"
+IRSEARCHD=$tmp/irsearchd-24 daemon_start "$sock" --db "$db" --workers 1
 holders=""
 i=0
 while [ "$i" -lt 30 ]; do

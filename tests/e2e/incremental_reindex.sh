@@ -4,7 +4,7 @@
 # join it, --full re-reads all, --quiet is silent; never a duplicate row.
 . "$(dirname "$0")/lib.sh"
 
-plan 46
+plan 47
 
 docs=$(cd "$tmp" && pwd -P)/docs
 db=$tmp/index.db
@@ -85,10 +85,13 @@ found crossings
 is $? 0 "it is found"
 count_is 4 "the index holds 4 documents"
 
+id_before=$(sqlite3 "$db" "SELECT id FROM documents WHERE path = '$docs/two.txt'")
 mv "$docs/two.txt" "$docs/sub/two-renamed.txt"
 run "$IRINDEX" --db "$db" "$docs"
 status_is 0 "after a rename: exit 0"
-like "$out" "^irindex: 1 added, 0 updated, 1 removed, 3 unchanged, " "a rename is 1 added and 1 removed"
+like "$out" "^irindex: 0 added, 0 updated, 1 moved, 0 removed, 3 unchanged, " "a rename is 1 moved, not re-read"
+is "$(sqlite3 "$db" "SELECT id FROM documents WHERE path = '$docs/sub/two-renamed.txt'")" "$id_before" \
+	"...and keeps its document"
 run "$IRSEARCH" --db "$db" --json grain
 like "$out" "/sub/two-renamed\\.txt\"" "the document is found under its new path"
 unlike "$out" "/docs/two\\.txt\"" "...and no longer under its old one"
