@@ -17,6 +17,8 @@
 #include <yaml.h>
 
 #include "irsearch/charset.h"
+#include <cmark.h>
+
 #include "irsearch/extract.h"
 #include "irsearch/limits.h"
 #include "irsearch/utf8.h"
@@ -292,6 +294,132 @@ parse_front_matter(irs_doc *doc, const char *block, size_t n)
  * Front matter is looked for in the UTF-8 text, so a Markdown file in
  * another charset is converted first.
  */
+struct text_buf {
+	char *s;
+	size_t len, cap;
+	int oom;
+};
+
+static void
+append(struct text_buf *b, const char *s, size_t n)
+{
+	if (b->oom || n == 0)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *grown = realloc(b->s, cap);
+
+		if (grown == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->s = grown;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static int
+is_block(cmark_node_type t)
+{
+	return t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING || t == CMARK_NODE_ITEM ||
+	       t == CMARK_NODE_BLOCK_QUOTE || t == CMARK_NODE_THEMATIC_BREAK;
+}
+
+/*
+ * The text a reader of the rendered Markdown sees, parsed by cmark: "#",
+ * "*", link targets and the like dropped, entities decoded, each block on
+ * its own line.  Snippets then quote the report, not its markup.  Raw HTML
+ * is left out.  Returns a string the caller frees (*len its length), NULL
+ * when out of memory.
+ */
+static char *
+markdown_plain(const char *md, size_t n, size_t *len)
+{
+	cmark_node *root = cmark_parse_document(md, n, CMARK_OPT_DEFAULT);
+	struct text_buf out = { NULL, 0, 0, 0 };
+	cmark_event_type ev;
+	cmark_iter *it;
+
+	if (root == NULL || (it = cmark_iter_new(root)) == NULL) {
+		cmark_node_free(root);
+		return NULL;
+	}
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *node = cmark_iter_get_node(it);
+		cmark_node_type type = cmark_node_get_type(node);
+		const char *lit;
+
+		if (ev == CMARK_EVENT_EXIT) {
+			/* One line break ends a block, however many blocks end there. */
+			if (is_block(type) && out.len > 0 && out.s[out.len - 1] != '\n')
+				append(&out, "\n", 1);
+			continue;
+		}
+		switch (type) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_CODE:
+		case CMARK_NODE_CODE_BLOCK:
+			if ((lit = cmark_node_get_literal(node)) != NULL)
+				append(&out, lit, strlen(lit));
+			break;
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			append(&out, "\n", 1);
+			break;
+		default:
+			break;
+		}
+	}
+	cmark_iter_free(it);
+	cmark_node_free(root);
+	if (out.oom) {
+		free(out.s);
+		return NULL;
+	}
+	if (out.s == NULL)
+		out.s = strdup("");
+	*len = out.len;
+	return out.s;
+}
+
+/* The body, and a title taken from a heading, as plain text. */
+static irs_code
+markdown_to_text(irs_doc *doc, irs_error *e)
+{
+	size_t len = 0;
+	char *plain = markdown_plain(doc->body, doc->body_len, &len);
+
+	if (plain == NULL)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	free(doc->body);
+	doc->body = plain;
+	doc->body_len = len;
+	return IRS_OK;
+}
+
+/* A title from a heading line may carry inline markup ("The *Astana* Summit"). */
+static irs_code
+markdown_title(irs_doc *doc, irs_error *e)
+{
+	size_t len = 0;
+	char *plain;
+
+	if (doc->title == NULL)
+		return IRS_OK;
+	plain = markdown_plain(doc->title, strlen(doc->title), &len);
+	if (plain == NULL)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	if (len > 0 && doc_set_text(&doc->title, plain, len, IRS_MAX_META_BYTES) != 0) {
+		free(plain);
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	}
+	free(plain);
+	return IRS_OK;
+}
+
 irs_code
 extract_markdown(const char *data, size_t n, const extract_opts *opts, irs_doc *doc, irs_error *e)
 {
@@ -319,8 +447,10 @@ extract_markdown(const char *data, size_t n, const extract_opts *opts, irs_doc *
 		body_start = 0;
 	}
 	rc = take_body(doc, data + body_start, n - body_start, &utf8, e);
-	if (rc == IRS_OK && doc->title == NULL)
-		rc = title_from_heading(doc, e);
+	if (rc == IRS_OK && doc->title == NULL && (rc = title_from_heading(doc, e)) == IRS_OK)
+		rc = markdown_title(doc, e);
+	if (rc == IRS_OK)
+		rc = markdown_to_text(doc, e);
 	free(text);
 	return rc;
 }

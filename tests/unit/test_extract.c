@@ -61,7 +61,8 @@ front_matter_gives_metadata_and_is_not_body(void **state)
 	assert_string_equal(d.date, "2024-03-01");
 	assert_int_equal(d.date_from_mtime, 0);
 	assert_string_equal(d.lang, "en");
-	assert_string_equal(d.body, "# A Heading That Is Not The Title\n\nBody text here.\n");
+	/* Markdown is indexed as text, its markup dropped. */
+	assert_string_equal(d.body, "A Heading That Is Not The Title\nBody text here.\n");
 	assert_null(strstr(d.body, "title:"));
 	assert_null(strstr(d.body, "Jane"));
 	doc_clear(&d);
@@ -85,7 +86,7 @@ front_matter_variants_are_understood(void **state)
 	assert_string_equal(d.author, "Ann Lee, Bo Chen, Cy Diaz");
 	assert_string_equal(d.date, "2023-11-20");
 	assert_string_equal(d.lang, "ru");
-	assert_string_equal(d.body, "Text\r\n");
+	assert_string_equal(d.body, "Text\n");
 	doc_clear(&d);
 
 	/* A single author, and a key whose value is a mapping, skipped. */
@@ -132,7 +133,7 @@ markdown_title_is_the_first_atx_heading(void **state)
 	(void)state;
 	extract(&d, "text/markdown", "Some intro line\n\n## Regional Report ##\n\n# Later Heading\n");
 	assert_string_equal(d.title, "Regional Report");
-	assert_string_equal(d.body, "Some intro line\n\n## Regional Report ##\n\n# Later Heading\n");
+	assert_string_equal(d.body, "Some intro line\nRegional Report\nLater Heading\n");
 	doc_clear(&d);
 	/* "#tag" is not a heading. */
 	extract(&d, "text/markdown", "#hashtag only\n   # Indented Title\n");
@@ -173,7 +174,8 @@ front_matter_that_is_not_yaml_is_indexed_as_text(void **state)
 
 	(void)state;
 	extract(&d, "text/markdown", md);
-	assert_string_equal(d.body, md);
+	/* Read as Markdown: the fences are rules and headings, their text is kept. */
+	assert_string_equal(d.body, "title: [unclosed\nauthor: \"x\nBody words\n");
 	assert_null(d.author);
 	assert_int_equal(d.date_from_mtime, 1);
 	assert_string_equal(d.lang, "");
@@ -181,7 +183,7 @@ front_matter_that_is_not_yaml_is_indexed_as_text(void **state)
 
 	/* A fence that never closes: all of it is text. */
 	extract(&d, "text/markdown", "---\ntitle: Open\nBody\n");
-	assert_string_equal(d.body, "---\ntitle: Open\nBody\n");
+	assert_string_equal(d.body, "title: Open\nBody\n");
 	doc_clear(&d);
 }
 
@@ -231,7 +233,7 @@ invalid_utf8_and_nul_bytes_are_repaired_not_dropped(void **state)
 	assert_string_equal(d.title, "Caf\xef\xbf\xbd menu");
 	doc_clear(&d);
 	extract_n(&d, "text/markdown", md, sizeof(md) - 1);
-	assert_string_equal(d.body, "# Ti\xef\xbf\xbdtle x\nbody \xef\xbf\xbd\n");
+	assert_string_equal(d.body, "Ti\xef\xbf\xbdtle x\nbody \xef\xbf\xbd\n");
 	assert_string_equal(d.title, "Ti\xef\xbf\xbdtle x");
 	doc_clear(&d);
 }
@@ -353,10 +355,27 @@ set_text_collapses_whitespace_and_cuts_on_a_character_boundary(void **state)
 	assert_null(field);
 }
 
+static void
+markdown_is_indexed_without_its_markup(void **state)
+{
+	irs_doc d;
+
+	(void)state;
+	extract(&d, "text/markdown",
+		"# The *Astana* Summit\n\nLeaders signed **the declaration** ([text](http://example.org/x)) &amp; more.\n\n"
+		"- energy\n- water\n\n> quoted `code`\n\n<div>raw html</div>\n");
+	assert_string_equal(d.title, "The Astana Summit");
+	assert_string_equal(d.body, "The Astana Summit\nLeaders signed the declaration (text) & more.\nenergy\nwater\n"
+				    "quoted code\n");
+	assert_null(strstr(d.body, "http"));
+	doc_clear(&d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(markdown_is_indexed_without_its_markup),
 		cmocka_unit_test(front_matter_gives_metadata_and_is_not_body),
 		cmocka_unit_test(front_matter_variants_are_understood),
 		cmocka_unit_test(front_matter_with_an_alias_keeps_keys_and_values_paired),
