@@ -18,7 +18,7 @@ CFLAGS ?= -O2 -g
 PKGS = sqlite3 libmagic jansson inih yaml-0.1 libxxhash libcmark
 # The document parsers, linked into irindex (and the tests) only: irsearch and
 # irsearchd never parse documents and need not load poppler and glib.
-EXTRACT_PKGS = libarchive libxml-2.0 poppler-glib
+EXTRACT_PKGS = libarchive libxml-2.0 poppler-glib libseccomp
 PKG_CONFIG ?= pkg-config
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

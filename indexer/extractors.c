@@ -31,7 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <seccomp.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -377,11 +379,15 @@ get_str(struct rbuf *r, size_t max, size_t *n)
 /* ---- the worker process ---- */
 
 struct fault {
-	enum { FAULT_NONE, FAULT_SEGV, FAULT_HANG, FAULT_ABORT } kind;
+	enum { FAULT_NONE, FAULT_SEGV, FAULT_HANG, FAULT_ABORT, FAULT_NETWORK } kind;
 	const char *text;
 };
 
-/* IRSEARCH_TEST_EXTRACT_FAULT=segv:TEXT|hang:TEXT|abort:TEXT, for tests only. */
+/*
+ * IRSEARCH_TEST_EXTRACT_FAULT=segv:TEXT|hang:TEXT|abort:TEXT|network:TEXT,
+ * for tests only.  network: tries to open a socket, as an exploited parser
+ * would, and aborts if it can.
+ */
 static struct fault
 read_fault(void)
 {
@@ -396,6 +402,8 @@ read_fault(void)
 		f.kind = FAULT_HANG;
 	else if (strncmp(v, "abort:", 6) == 0)
 		f.kind = FAULT_ABORT;
+	else if (strncmp(v, "network:", 8) == 0)
+		f.kind = FAULT_NETWORK;
 	if (f.kind != FAULT_NONE)
 		f.text = strchr(v, ':') + 1;
 	return f;
@@ -406,6 +414,15 @@ inject_fault(const struct fault *f, const char *path)
 {
 	if (f->kind == FAULT_NONE || f->text[0] == '\0' || strstr(path, f->text) == NULL)
 		return;
+	if (f->kind == FAULT_NETWORK) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (fd < 0)
+			return;	/* refused, as it must be: extract normally */
+		close(fd);
+		signal(SIGABRT, SIG_DFL);
+		raise(SIGABRT);
+	}
 	/* The default actions, not a sanitizer's handlers: the parent must see the signal. */
 	if (f->kind == FAULT_SEGV) {
 		signal(SIGSEGV, SIG_DFL);
@@ -418,7 +435,32 @@ inject_fault(const struct fault *f, const char *path)
 		pause();
 }
 
-/* The process around the parsers: no core files, bounded memory, quiet. */
+/*
+ * No network and no new programs for the parsers: a seccomp filter makes
+ * socket(2) and the exec calls fail with EACCES.  The worker talks to
+ * irindex over the pipes it was given, so it loses nothing.  Where the
+ * kernel has no seccomp, the worker runs without the filter (the other
+ * limits still hold).
+ */
+static void
+deny_network_and_exec(void)
+{
+	static const int calls[] = { SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(execve),
+				     SCMP_SYS(execveat), SCMP_SYS(ptrace) };
+	scmp_filter_ctx ctx;
+	size_t i;
+
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (ctx == NULL)
+		return;
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), calls[i], 0);
+	seccomp_load(ctx);
+	seccomp_release(ctx);
+}
+
+/* The process around the parsers: no core files, bounded memory, quiet, no network. */
 static void
 worker_setup(long memory_mib)
 {
@@ -442,6 +484,7 @@ worker_setup(long memory_mib)
 		dup2(null, 2);
 		close(null);
 	}
+	deny_network_and_exec();
 }
 
 static int

@@ -1,11 +1,12 @@
 #!/bin/sh
 # Extraction runs in worker processes: a parser that segfaults, aborts or
-# hangs costs the one file it held (skipped, with the reason), the run goes
+# hangs costs the one file it held, and one that reaches for the network
+# finds none (skipped, with the reason), the run goes
 # on with a new worker, and results are written in walk order whatever the
 # number of workers.  Uses the test-only switch IRSEARCH_TEST_EXTRACT_FAULT.
 . "$(dirname "$0")/lib.sh"
 
-plan 25
+plan 27
 
 docs=$tmp/docs
 mkdir -p "$docs"
@@ -27,6 +28,12 @@ IRSEARCH_TEST_EXTRACT_FAULT=abort:report-0 run "$IRINDEX" --db "$tmp/abort.db" -
 status_is 0 "every one of 9 files aborting its worker: exit 0"
 like "$out" "^irindex: 3 added, .* 9 skipped \\(9 extractor killed by SIGABRT\\)" \
 	"...9 skipped by SIGABRT, the other 3 added"
+
+# A parser that tries the network (as an exploited one would) is refused a
+# socket by the worker's seccomp filter; with a socket it would abort.
+IRSEARCH_TEST_EXTRACT_FAULT=network:report-04 run "$IRINDEX" --db "$tmp/net.db" -j 2 "$docs"
+status_is 0 "a worker that tries to open a socket: irindex exits 0"
+like "$out" "^irindex: 12 added, .* 0 skipped, 0 failed" "...it was refused the socket, so nothing aborted and all 12 are added"
 
 IRSEARCH_TEST_EXTRACT_FAULT=hang:report-05 run "$IRINDEX" --db "$tmp/hang.db" -j 2 --timeout 1 "$docs"
 status_is 0 "a hanging worker: irindex exits 0"
