@@ -7,7 +7,7 @@
 
 reason=$(ext_skip_reason)
 [ -z "$reason" ] || skip_all "$reason"
-plan 28
+plan 31
 
 docs=$tmp/docs
 mkdir -p "$docs"
@@ -80,9 +80,17 @@ if is_root && mkdir -p "$tmp/small" && mount -t tmpfs -o size=3M tmpfs "$tmp/sma
 	diag "documents committed before the disk filled: $n"
 	ok "...after committing batches before it filled" [ "${n:-0}" -gt 0 ]
 	check_index "after the disk filled"
+	# The same filesystem read-only: one clear line, exit 2, the index as it was.
+	mount -o remount,ro "$tmp/small"
+	echo "a new report about tariffs" >"$docs/new-after-ro.txt"
+	run "$IRINDEX" --db "$db" "$docs"
+	status_is 2 "a read-only index stops the run with exit 2"
+	is "$(printf '%s\n' "$err" | grep -c .)" 1 "...and one line: $err"
+	is "$(irs_sqlite3 "$db" "SELECT count(*) FROM documents" 2>/dev/null)" "$n" "...the index as it was"
+	rm -f "$docs/new-after-ro.txt"
 	umount "$tmp/small"
 	trap _irs_cleanup EXIT
 else
-	skip 8 "mounting a small tmpfs needs root"
+	skip 11 "mounting a small tmpfs needs root"
 fi
 done_testing
