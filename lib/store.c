@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "irsearch/limits.h"
 #include "irsearch/store.h"
@@ -518,11 +519,26 @@ store_move(store_t *s, int64_t id, const char *path, int64_t mtime_ns, irs_error
 irs_code
 store_upkeep(store_t *s, irs_error *e)
 {
+	double deadline = (double)clock() / CLOCKS_PER_SEC + IRS_UPKEEP_SECONDS;
 	irs_code rc;
+	int before;
 
-	/* Bounded merge work (pages of 4 KB): enough after a night's changes
-	 * to keep the segment count low, without rewriting a large index. */
-	rc = exec(s, "INSERT INTO fts(fts, rank) VALUES('merge', 500)", e, "merging the index");
+	/*
+	 * Each committed batch adds a segment to FTS5's index, and queries read
+	 * every segment: merge until no level holds two (usermerge 2), a bounded
+	 * amount at a time, for at most IRS_UPKEEP_SECONDS of CPU.  Measured with
+	 * bench/churn-decay.sh (4,000 documents, 30 runs of 1% churn): with one
+	 * 'merge' of 500 pages per run, queries ended 21% (p50) and 30% (p99)
+	 * slower than on a fresh build; merging to one segment per level, 0.76
+	 * and 0.65 of it.
+	 */
+	rc = exec(s, "INSERT INTO fts(fts, rank) VALUES('usermerge', 2)", e, "merging the index");
+	do {
+		before = sqlite3_total_changes(s->db);
+		if (rc == IRS_OK)
+			rc = exec(s, "INSERT INTO fts(fts, rank) VALUES('merge', 1000)", e, "merging the index");
+	} while (rc == IRS_OK && sqlite3_total_changes(s->db) - before >= 2 &&
+		 (double)clock() / CLOCKS_PER_SEC < deadline);
 	if (rc == IRS_OK)
 		rc = exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", e, "checkpointing the index");
 	return rc;

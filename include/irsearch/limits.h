@@ -67,6 +67,9 @@
 /* Unsent answer bytes a client may leave queued before it is dropped. */
 #define IRS_MAX_PENDING_OUTPUT (8L * 1024 * 1024)
 
+/* CPU seconds at most spent merging the full-text index after a run. */
+#define IRS_UPKEEP_SECONDS 30.0
+
 /* Documents written per transaction while indexing, and seconds at most between commits. */
 #define IRS_BATCH_DOCS 500
 #define IRS_BATCH_SECONDS 2.0
