@@ -44,7 +44,8 @@ doc_set_text(char **field, const char *s, size_t n, size_t max)
 		if (is_space(u[i])) {
 			while (i < n && is_space(u[i]))
 				i++;
-			if (p != out && (size_t)(p - out) < max)
+			/* One space, also when a dropped byte parted two runs. */
+			if (p != out && p[-1] != ' ' && (size_t)(p - out) < max)
 				*p++ = ' ';
 			continue;
 		}

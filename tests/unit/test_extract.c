@@ -345,6 +345,9 @@ set_text_collapses_whitespace_and_cuts_on_a_character_boundary(void **state)
 	(void)state;
 	assert_int_equal(doc_set_text(&field, "  a \t\n b  ", 10, 100), 0);
 	assert_string_equal(field, "a b");
+	/* A control or invalid byte between two blanks is dropped, leaving one space (fuzzing). */
+	assert_int_equal(doc_set_text(&field, "a \x1b b \xff c", 9, 100), 0);
+	assert_string_equal(field, "a b c");
 	/* "Türkiye" cut to 2 bytes cannot split the ü. */
 	assert_int_equal(doc_set_text(&field, "Türkiye", strlen("Türkiye"), 2), 0);
 	assert_string_equal(field, "T");
