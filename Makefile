@@ -2,7 +2,8 @@
 #
 #   make            build irindex, irsearch and the SQLite extension into build/
 #   make demo       install missing packages, build, index corpus/, run a query
-#   make check      install missing packages, run every test, also under ASan/UBSan
+#   make check      install missing packages, run every test, also under ASan/UBSan,
+#                   then each fuzz target for FUZZ_SMOKE_SECONDS
 #   make fuzz       FUZZ_SECONDS=60: each libFuzzer target in tests/fuzz/ that long
 #   make bench      BENCH_DOCS=10000: index and query speed against bare FTS5 (bench/run)
 #   make install    PREFIX=/usr/local DESTDIR=  (bin/, lib/irsearch/, share/man/)
@@ -159,6 +160,7 @@ check: check-deps
 	tests/run $(BUILD)
 	$(MAKE) asan
 	tests/run $(BUILD)/asan
+	$(MAKE) fuzz-smoke
 
 demo: deps
 	$(MAKE) all
