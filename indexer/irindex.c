@@ -237,8 +237,8 @@ try_move(struct run *r, const char *path, const struct stat *st, int64_t mtime_n
 	irs_error e;
 	irs_code rc;
 
-	if (hash_file(path, &hash) != 0)
-		return 0;	/* the extractor will say why it cannot be read */
+	if (!store_may_hold_moves(r->store) || hash_file(path, &hash) != 0)
+		return 0;	/* nothing to move from, or the extractor will say why it cannot be read */
 	rc = store_find_moved(r->store, st->st_size, hash, &old, old_path, sizeof(old_path), &e);
 	if (rc == IRS_NOT_FOUND || (rc == IRS_OK && access(old_path, F_OK) == 0))
 		return 0;	/* new, or a copy of a file still there */

@@ -62,7 +62,12 @@ void store_rollback(store_t *s);
 /* Fills *stamp for the document at path; IRS_NOT_FOUND when there is none. */
 irs_code store_find(store_t *s, const char *path, store_stamp *stamp, irs_error *e);
 
-/* Adds doc, or replaces the document with the same path; *id gets its id. */
+/*
+ * Adds doc, or replaces the document with the same path; *id gets its id.
+ * Outside a transaction it is one of its own.  Inside one, a failure
+ * leaves the transaction fit only for store_rollback: store_commit refuses
+ * it, so a document is never committed half written.
+ */
 irs_code store_put(store_t *s, const irs_doc *doc, int64_t *id, irs_error *e);
 
 /* Records a new size and mtime for a document whose bytes did not change. */
@@ -71,10 +76,14 @@ irs_code store_touch(store_t *s, int64_t id, int64_t size, int64_t mtime_ns, irs
 /*
  * A document not seen yet in this run whose bytes have this size and hash:
  * the file it came from has probably moved.  Fills *stamp and path (cap
- * bytes); IRS_NOT_FOUND when there is none.
+ * bytes); IRS_NOT_FOUND when there is none.  Only documents there were
+ * when the store was opened count.
  */
 irs_code store_find_moved(store_t *s, int64_t size, uint64_t hash, store_stamp *stamp, char *path,
 			  size_t cap, irs_error *e);
+
+/* Whether store_find_moved can find anything: not in a store that was empty when opened. */
+int store_may_hold_moves(const store_t *s);
 
 /* Gives document id a new path and stamp: a moved file keeps its document. */
 irs_code store_move(store_t *s, int64_t id, const char *path, int64_t mtime_ns, irs_error *e);
