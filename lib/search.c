@@ -153,6 +153,12 @@ sql_fail(sqlite3 *db, irs_error *e)
 	return irs_fail(e, IRS_INTERNAL, "search failed: %s", sqlite3_errmsg(db));
 }
 
+static int
+plan_has_filters(const query_plan *plan)
+{
+	return plan->after[0] != '\0' || plan->before[0] != '\0' || plan->ntypes > 0 || plan->nlangs > 0;
+}
+
 /* Appends the plan's filters as WHERE terms with ? placeholders (bound by bind_filters). */
 static void
 append_filters(char *sql, size_t cap, const query_plan *plan)
@@ -204,7 +210,10 @@ count_matches(sqlite3 *db, const query_plan *plan, int64_t *total, irs_error *e)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (plan->fts != NULL)
+	/* Every FTS5 row has its documents row: the join is only for filters. */
+	if (plan->fts != NULL && !plan_has_filters(plan))
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM fts WHERE fts MATCH ?");
+	else if (plan->fts != NULL)
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM fts JOIN documents d ON d.id = fts.rowid"
 					   " WHERE fts MATCH ?");
 	else
@@ -228,39 +237,60 @@ count_matches(sqlite3 *db, const query_plan *plan, int64_t *total, irs_error *e)
 }
 
 /*
- * The SELECT of one page of hits.  Columns: 0 id, 1 path, 2 title, 3 author,
- * 4 date, 5 type, 6 language, 7 pages, 8 date_from_mtime, 9 score,
- * 10 snippet (or the body, for filters only), then with explain 11
- * irs_rank_parts.
+ * The SELECT of one page of hits, ids and scores only.  SQLite works out
+ * every column of every matching row before it sorts and cuts to LIMIT,
+ * so what costs (snippets, the documents row, the body) waits for
+ * hit_sql, run on the page's hits alone: with the snippet in this SELECT,
+ * a word in 5,000 documents made 5,000 snippets for 10 hits.
  */
 static void
-hits_sql(char *sql, size_t cap, const search_request *req, const query_plan *plan)
+page_sql(char *sql, size_t cap, const search_request *req, const query_plan *plan)
 {
-	double wt = req->weight_title, wa = req->weight_author, wb = req->weight_body, px = req->proximity;
 	size_t n;
 
 	if (plan->fts == NULL) {
-		snprintf(sql, cap,
-			 "SELECT d.id, d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
-			 " d.date_from_mtime, 0.0, (SELECT body FROM fts WHERE rowid = d.id)"
-			 " FROM documents d WHERE 1");
+		snprintf(sql, cap, "SELECT d.id, 0.0 FROM documents d WHERE 1");
 		append_filters(sql, cap, plan);
 		n = strlen(sql);
 		snprintf(sql + n, cap - n, " ORDER BY d.date DESC NULLS LAST, d.id LIMIT ? OFFSET ?");
 		return;
 	}
-	n = (size_t)snprintf(sql, cap,
-			     "SELECT d.id, d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
-			     " d.date_from_mtime, irs_rank(fts, %.6f, %.6f, %.6f, %.6f) AS rank_score,"
-			     " irs_snippet(fts, ?, ?, ?, ?)",
-			     wt, wa, wb, px);
-	if (req->explain)
-		n += (size_t)snprintf(sql + n, cap - n, ", irs_rank_parts(fts, %.6f, %.6f, %.6f, %.6f)", wt, wa, wb, px);
-	snprintf(sql + n, cap - n, " FROM fts JOIN documents d ON d.id = fts.rowid WHERE fts MATCH ?");
+	snprintf(sql, cap, "SELECT fts.rowid, irs_rank(fts, %.6f, %.6f, %.6f, %.6f) AS rank_score FROM fts%s"
+		 " WHERE fts MATCH ?", req->weight_title, req->weight_author, req->weight_body, req->proximity,
+		 plan_has_filters(plan) || req->sort == SORT_DATE ? " JOIN documents d ON d.id = fts.rowid" : "");
 	append_filters(sql, cap, plan);
 	n = strlen(sql);
-	snprintf(sql + n, cap - n, " ORDER BY %s rank_score DESC, d.id LIMIT ? OFFSET ?",
+	snprintf(sql + n, cap - n, " ORDER BY %s rank_score DESC, fts.rowid LIMIT ? OFFSET ?",
 		 req->sort == SORT_DATE ? "d.date DESC NULLS LAST," : "");
+}
+
+/*
+ * The SELECT of one hit's record, bound ?1 the id.  Columns: 0 path,
+ * 1 title, 2 author, 3 date, 4 type, 5 language, 6 pages,
+ * 7 date_from_mtime, 8 the snippet (or the body, for filters only), then
+ * with explain 9 irs_rank_parts.  With a MATCH: ?2 ?3 the markers, ?4
+ * the snippet's words, ?5 its passages, ?6 the MATCH.
+ */
+static void
+hit_sql(char *sql, size_t cap, const search_request *req, const query_plan *plan)
+{
+	size_t n;
+
+	if (plan->fts == NULL) {
+		snprintf(sql, cap,
+			 "SELECT d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
+			 " d.date_from_mtime, (SELECT body FROM fts WHERE rowid = d.id)"
+			 " FROM documents d WHERE d.id = ?1");
+		return;
+	}
+	n = (size_t)snprintf(sql, cap,
+			     "SELECT d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
+			     " d.date_from_mtime, irs_snippet(fts, ?2, ?3, ?4, ?5)");
+	if (req->explain)
+		n += (size_t)snprintf(sql + n, cap - n, ", irs_rank_parts(fts, %.6f, %.6f, %.6f, %.6f)",
+				      req->weight_title, req->weight_author, req->weight_body, req->proximity);
+	snprintf(sql + n, cap - n, " FROM fts JOIN documents d ON d.id = fts.rowid"
+		 " WHERE fts MATCH ?6 AND fts.rowid = ?1");
 }
 
 static int
@@ -268,20 +298,18 @@ fill_hit(search_hit *h, sqlite3_stmt *st, const search_request *req, int matchin
 {
 	int rc;
 
-	h->id = sqlite3_column_int64(st, 0);
-	h->path = column_copy(st, 1);
-	h->title = column_copy(st, 2);
-	h->author = column_copy(st, 3);
-	h->date = column_copy(st, 4);
-	h->type = column_copy(st, 5);
-	h->lang = column_copy(st, 6);
-	h->pages = sqlite3_column_int(st, 7);
-	h->date_from_mtime = sqlite3_column_int(st, 8);
-	h->score = sqlite3_column_double(st, 9);
-	rc = matching ? take_passages(h, (const char *)sqlite3_column_text(st, 10))
-		      : opening_passage(h, (const char *)sqlite3_column_text(st, 10), req->snippet_tokens);
+	h->path = column_copy(st, 0);
+	h->title = column_copy(st, 1);
+	h->author = column_copy(st, 2);
+	h->date = column_copy(st, 3);
+	h->type = column_copy(st, 4);
+	h->lang = column_copy(st, 5);
+	h->pages = sqlite3_column_int(st, 6);
+	h->date_from_mtime = sqlite3_column_int(st, 7);
+	rc = matching ? take_passages(h, (const char *)sqlite3_column_text(st, 8))
+		      : opening_passage(h, (const char *)sqlite3_column_text(st, 8), req->snippet_tokens);
 	if (matching && req->explain) {
-		const char *m = (const char *)sqlite3_column_text(st, 11);
+		const char *m = (const char *)sqlite3_column_text(st, 9);
 		search_explain *x = &h->explain;
 
 		h->explained = m != NULL &&
@@ -292,44 +320,79 @@ fill_hit(search_hit *h, sqlite3_stmt *st, const search_request *req, int matchin
 	return rc;
 }
 
+/* Step 1: the page's ids and scores, in order. */
 static irs_code
-collect_hits(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r, irs_error *e)
+collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r, irs_error *e)
 {
 	char sql[SQL_MAX];
 	sqlite3_stmt *st = NULL;
-	int rc, k = 1;
+	int rc, k;
 
-	hits_sql(sql, sizeof(sql), req, plan);
+	page_sql(sql, sizeof(sql), req, plan);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sql_fail(db, e);
+	k = bind_plan(st, plan, 1);
+	sqlite3_bind_int(st, k++, req->limit);
+	sqlite3_bind_int(st, k, req->offset);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && r->nhits < req->limit) {
+		search_hit *h = &r->hits[r->nhits++];
+
+		h->id = sqlite3_column_int64(st, 0);
+		h->score = sqlite3_column_double(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return sql_fail(db, e);
+	return IRS_OK;
+}
+
+/* Step 2: each hit's record and snippet. */
+static irs_code
+fill_page(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r, irs_error *e)
+{
+	char sql[SQL_MAX];
+	sqlite3_stmt *st = NULL;
+	irs_code code = IRS_OK;
+	int i, rc;
+
+	hit_sql(sql, sizeof(sql), req, plan);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return sql_fail(db, e);
 	if (plan->fts != NULL) {
-		sqlite3_bind_text(st, k++, req->mark_open, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, k++, req->mark_close, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, k++, req->snippet_tokens);
-		sqlite3_bind_int(st, k++, req->passages);
+		sqlite3_bind_text(st, 2, req->mark_open, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, req->mark_close, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 4, req->snippet_tokens);
+		sqlite3_bind_int(st, 5, req->passages);
+		sqlite3_bind_text(st, 6, plan->fts, -1, SQLITE_STATIC);
 	}
-	/* The MATCH and filter parameters follow the snippet's. */
-	k = bind_plan(st, plan, k);
-	sqlite3_bind_int(st, k++, req->limit);
-	sqlite3_bind_int(st, k, req->offset);
-	r->hits = calloc((size_t)req->limit, sizeof(*r->hits));
-	if (r->hits == NULL) {
-		sqlite3_finalize(st);
-		return irs_fail(e, IRS_INTERNAL, "out of memory");
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && r->nhits < req->limit)
-		if (fill_hit(&r->hits[r->nhits++], st, req, plan->fts != NULL) != 0) {
-			sqlite3_finalize(st);
-			return irs_fail(e, IRS_INTERNAL, "out of memory");
-		}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		irs_code code = sql_fail(db, e);
-
-		sqlite3_finalize(st);
-		return code;
+	for (i = 0; i < r->nhits && code == IRS_OK; i++) {
+		sqlite3_bind_int64(st, 1, r->hits[i].id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && fill_hit(&r->hits[i], st, req, plan->fts != NULL) != 0)
+			code = irs_fail(e, IRS_INTERNAL, "out of memory");
+		else if (rc == SQLITE_DONE)	/* gone since step 1: cannot happen in one read transaction */
+			code = irs_fail(e, IRS_INTERNAL, "document %lld vanished during the search",
+					(long long)r->hits[i].id);
+		else if (rc != SQLITE_ROW)
+			code = sql_fail(db, e);
+		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	return IRS_OK;
+	return code;
+}
+
+static irs_code
+collect_hits(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r, irs_error *e)
+{
+	irs_code rc;
+
+	r->hits = calloc((size_t)req->limit, sizeof(*r->hits));
+	if (r->hits == NULL)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	rc = collect_page(db, req, plan, r, e);
+	if (rc == IRS_OK)
+		rc = fill_page(db, req, plan, r, e);
+	return rc;
 }
 
 irs_code
@@ -339,6 +402,7 @@ search_run(sqlite3 *db, const search_request *req, search_result **out, irs_erro
 	search_result *r;
 	query_plan plan;
 	irs_code rc;
+	int own_txn;
 
 	*out = NULL;
 	if (req->limit < 1 || req->limit > IRS_MAX_LIMIT)
@@ -353,7 +417,15 @@ search_run(sqlite3 *db, const search_request *req, search_result **out, irs_erro
 		query_plan_clear(&plan);
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
 	}
-	rc = count_matches(db, &plan, &r->total, e);
+	/*
+	 * The count, the page and its hits from one snapshot: an irindex commit
+	 * between them must not change the page under the hits.
+	 */
+	own_txn = sqlite3_get_autocommit(db);
+	if (own_txn && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		rc = sql_fail(db, e);
+	else
+		rc = count_matches(db, &plan, &r->total, e);
 	if (rc == IRS_OK && r->total == 0 && plan.fts_any != NULL) {
 		/* No document has every word: show those with some, and say so. */
 		free(plan.fts);
@@ -364,6 +436,8 @@ search_run(sqlite3 *db, const search_request *req, search_result **out, irs_erro
 	}
 	if (rc == IRS_OK && r->total > req->offset)
 		rc = collect_hits(db, req, &plan, r, e);
+	if (own_txn && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	query_plan_clear(&plan);
 	if (rc != IRS_OK) {
 		search_result_free(r);
