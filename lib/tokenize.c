@@ -187,7 +187,14 @@ static int
 fold_word(irs_tokenizer *tok, const char *in, int n, char *out, int cap)
 {
 	struct fold_buffer b = { out, cap, 0 };
-	int rc;
+	int rc, i;
+
+	for (i = 0; i < n && (unsigned char)in[i] < 0x80; i++)
+		;
+	if (i == n && n <= cap) {	/* ASCII: the splitter lower-cased it, nothing to fold */
+		memcpy(out, in, (size_t)n);
+		return n;
+	}
 
 	rc = tok->unicode61.xTokenize(tok->folder, &b, FTS5_TOKENIZE_DOCUMENT, in, n, on_folded);
 	if (rc != SQLITE_OK)
