@@ -4,9 +4,10 @@
  * Positions come from FTS5 (xInst: each matched phrase's first token and,
  * with xPhraseSize, its length), so a stemmed variant is marked exactly
  * when FTS5 matched it.  Passages are chosen on positions alone; the body
- * is then tokenized once, in FTS5_TOKENIZE_AUX mode (the same positions as
- * at index time), only as far as the last chosen passage, to map positions
- * to byte offsets.
+ * is then scanned to map the chosen positions to byte offsets: words
+ * counted byte by byte where unicode61's split is certain, the tokenizer
+ * (FTS5_TOKENIZE_AUX, the positions of index time) called only on the
+ * chosen passages and on chunks of text the scan cannot count alone.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,22 +26,40 @@ struct hit {
 
 struct window {
 	int start, end;		/* token positions, end exclusive */
+};
+
+/* The first token position of each page after the first, in a paged body. */
+struct pages {
+	int *first;
+	int n;
+};
+
+/*
+ * A scan of the body that maps token positions to bytes without calling
+ * the tokenizer for every word: it stands at byte, with pos tokens and
+ * page - 1 form feeds before it.  unicode61 (default options, which the
+ * irsearch tokenizer uses) splits at every ASCII byte that is not a letter
+ * or digit, so the text is a series of chunks between such bytes; a chunk
+ * of ASCII letters and digits, Latin-1 and Latin Extended letters or basic
+ * Cyrillic is exactly one token, and any other chunk is handed to the
+ * tokenizer to count.  Tokenizing a long body from its start to a match
+ * near its end cost milliseconds per hit.
+ */
+struct scan {
+	const Fts5ExtensionApi *api;
+	Fts5Context *fts;
+	const unsigned char *text;
+	int ntext;
+	int byte, pos, page;
+};
+
+/* The passage of one window: byte offsets of its tokens. */
+struct span {
 	int page;
-	int first_byte, last_byte;	/* filled by the tokenizer pass */
+	int count;		/* tokens found, at most the window's length */
+	int more;		/* a token follows the last one */
+	int *starts, *ends;
 };
-
-struct offsets {
-	int stop_after;		/* last position needed, plus one to know if more follows */
-	int *starts, *ends;	/* byte offsets of positions [0, count) */
-	int count;		/* tokens seen */
-	int cap;
-	int *page;		/* paged bodies: the page of each position */
-	const char *text;
-	int scanned, current_page;	/* form feeds counted up to byte scanned */
-};
-
-/* The page span of a position in a paged body: [lo, hi) positions. */
-
 
 static int
 compare_hits(const void *a, const void *b)
@@ -112,19 +131,147 @@ overlaps(const struct window *w, int nw, int start, int end)
 	return 0;
 }
 
+/* ASCII letters and digits, as bits: 0-9 in the low word, A-Z and a-z in the high one. */
+#define WORD_BITS_LOW 0x03ff000000000000ull
+#define WORD_BITS_HIGH 0x07fffffe07fffffeull
+
+static int
+ascii_word_byte(unsigned char c)
+{
+	return (int)(((c < 64 ? WORD_BITS_LOW >> c : WORD_BITS_HIGH >> (c - 64))) & 1);
+}
+
+/* Whether the two-byte UTF-8 letter at c is one unicode61 certainly keeps in a word. */
+static int
+simple_letter(const unsigned char *c)
+{
+	if ((c[1] & 0xc0) != 0x80)
+		return 0;
+	switch (c[0]) {
+	case 0xc3:		/* U+00C0..U+00FF, but for the signs U+00D7 and U+00F7 */
+		return c[1] != 0x97 && c[1] != 0xb7;
+	case 0xc4: case 0xc5: case 0xc6: case 0xc7: case 0xc8: case 0xc9:	/* U+0100..U+024F */
+	case 0xd0: case 0xd1: case 0xd3:	/* U+0400..U+047F, U+04C0..U+04FF */
+		return 1;
+	}
+	return 0;
+}
+
+struct chunk_count {
+	int count;
+	int want;		/* the token whose start is wanted, counted from 0 */
+	int start;		/* its start, relative to the chunk; -1 until found */
+};
+
+static int
+on_chunk_token(void *ctx, int tflags, const char *token, int ntoken, int start, int end)
+{
+	struct chunk_count *c = ctx;
+
+	(void)token, (void)ntoken, (void)end;
+	if (tflags & FTS5_TOKEN_COLOCATED)
+		return SQLITE_OK;
+	if (c->count == c->want)
+		c->start = start;
+	c->count++;
+	return SQLITE_OK;
+}
+
+/*
+ * The tokens of the chunk [b, e), which the scan could not count: when
+ * there are more than want, *start gets the offset of token number want.
+ */
+static int
+chunk_tokens(struct scan *s, int b, int e, int want, int *start, int *rc)
+{
+	struct chunk_count c = { 0, want, -1 };
+
+	*rc = s->api->xTokenize(s->fts, (const char *)s->text + b, e - b, &c, on_chunk_token);
+	*start = c.start >= 0 ? b + c.start : e;
+	return c.count;
+}
+
+/* The end of the chunk from b; *simple says whether it is one word. */
+static int
+chunk_end(const unsigned char *t, int n, int b, int *simple)
+{
+	*simple = 1;
+	while (b < n) {
+		if (t[b] < 0x80) {
+			if (!ascii_word_byte(t[b]))
+				break;
+			b++;
+		} else if (b + 1 < n && simple_letter(t + b)) {
+			b += 2;
+		} else {
+			*simple = 0;
+			b++;
+		}
+	}
+	return b;
+}
+
+/*
+ * Moves the scan to the start of token target (or the end of the text);
+ * with pages, records the first position of each page it enters.
+ */
+static int
+scan_to(struct scan *s, int target, struct pages *pages)
+{
+	const unsigned char *t = s->text;
+	int b = s->byte, e, n, start, simple, rc = SQLITE_OK;
+
+	for (;;) {
+		for (; b < s->ntext && t[b] < 0x80 && !ascii_word_byte(t[b]); b++) {
+			if (t[b] != '\f')
+				continue;
+			s->page++;
+			if (pages != NULL) {
+				int *more = realloc(pages->first, sizeof(int) * (size_t)(pages->n + 1));
+
+				if (more == NULL)
+					return SQLITE_NOMEM;
+				pages->first = more;
+				pages->first[pages->n++] = s->pos;
+			}
+		}
+		if (b >= s->ntext || s->pos >= target)
+			break;
+		e = chunk_end(t, s->ntext, b, &simple);
+		if (simple) {
+			s->pos++;
+			b = e;
+			continue;
+		}
+		n = chunk_tokens(s, b, e, target - s->pos, &start, &rc);
+		if (rc != SQLITE_OK)
+			return rc;
+		if (s->pos + n > target) {	/* the target is inside this chunk */
+			s->pos = target;
+			b = start;
+			break;
+		}
+		s->pos += n;
+		b = e;
+	}
+	s->byte = b;
+	return SQLITE_OK;
+}
+
 /* The first and one-past-last positions of the page holding pos; the whole body when not paged. */
 static void
-page_span(const struct offsets *o, int pos, int *lo, int *hi)
+page_span(const struct pages *p, int pos, int *lo, int *hi)
 {
-	if (o->page == NULL || pos >= o->count) {
-		*lo = 0;
-		*hi = 1 << 30;
-		return;
+	int i;
+
+	*lo = 0;
+	*hi = 1 << 30;
+	for (i = 0; i < p->n; i++) {
+		if (p->first[i] <= pos)
+			*lo = p->first[i];
+		else if (p->first[i] < *hi)
+			*hi = p->first[i];
 	}
-	for (*lo = pos; *lo > 0 && o->page[*lo - 1] == o->page[pos]; (*lo)--)
-		;
-	for (*hi = pos; *hi < o->count && o->page[*hi] == o->page[pos]; (*hi)++)
-		;
 }
 
 /*
@@ -134,7 +281,7 @@ page_span(const struct offsets *o, int pos, int *lo, int *hi)
  * comes from one page.
  */
 static int
-choose_windows(const struct hit *hits, int n, int nphrases, int len, int max, const struct offsets *o,
+choose_windows(const struct hit *hits, int n, int nphrases, int len, int max, const struct pages *pages,
 	       struct window *out)
 {
 	unsigned char covered[64] = { 0 };
@@ -153,7 +300,7 @@ choose_windows(const struct hit *hits, int n, int nphrases, int len, int max, co
 			int lo, hi, start, end;
 			long score;
 
-			page_span(o, hits[i].start, &lo, &hi);
+			page_span(pages, hits[i].start, &lo, &hi);
 			start = hits[i].start - wlen / 4 > lo ? hits[i].start - wlen / 4 : lo;
 			end = start + wlen < hi ? start + wlen : hi;
 			if (end - start < wlen)
@@ -180,40 +327,56 @@ choose_windows(const struct hit *hits, int n, int nphrases, int len, int max, co
 	return nw;
 }
 
+struct span_fill {
+	struct span *span;
+	int cap, base;
+};
+
 static int
-on_token(void *ctx, int tflags, const char *token, int ntoken, int start, int end)
+on_span_token(void *ctx, int tflags, const char *token, int ntoken, int start, int end)
 {
-	struct offsets *o = ctx;
+	struct span_fill *f = ctx;
 
 	(void)token, (void)ntoken;
 	if (tflags & FTS5_TOKEN_COLOCATED)
 		return SQLITE_OK;
-	if (o->count > o->stop_after)
-		return SQLITE_DONE;	/* everything needed is known */
-	if (o->count == o->cap) {
-		int cap = o->cap == 0 ? 256 : o->cap * 2;
-		int *starts = realloc(o->starts, sizeof(int) * (size_t)cap);
-		int *ends = starts != NULL ? realloc(o->ends, sizeof(int) * (size_t)cap) : NULL;
-		int *page = ends != NULL && o->page != NULL ? realloc(o->page, sizeof(int) * (size_t)cap) : NULL;
+	if (f->span->count == f->cap) {
+		f->span->more = 1;
+		return SQLITE_DONE;
+	}
+	f->span->starts[f->span->count] = f->base + start;
+	f->span->ends[f->span->count] = f->base + end;
+	f->span->count++;
+	return SQLITE_OK;
+}
 
-		if (starts != NULL)
-			o->starts = starts;
-		if (ends != NULL)
-			o->ends = ends;
-		if (page != NULL)
-			o->page = page;
-		if (starts == NULL || ends == NULL || (o->page != NULL && page == NULL))
-			return SQLITE_NOMEM;
-		o->cap = cap;
+/* The byte offsets of window w's tokens; the scan must not be past its start. */
+static int
+read_span(struct scan *s, const struct window *w, struct span *out)
+{
+	struct span_fill f;
+	int rc = scan_to(s, w->start, NULL), i;
+
+	memset(out, 0, sizeof(*out));
+	if (rc != SQLITE_OK || s->pos < w->start)
+		return rc;	/* the body ends before the window */
+	out->page = s->page;
+	f.span = out;
+	f.cap = w->end - w->start;
+	f.base = s->byte;
+	out->starts = malloc(sizeof(int) * (size_t)f.cap);
+	out->ends = malloc(sizeof(int) * (size_t)f.cap);
+	if (out->starts == NULL || out->ends == NULL)
+		return SQLITE_NOMEM;
+	rc = s->api->xTokenize(s->fts, (const char *)s->text + s->byte, s->ntext - s->byte, &f, on_span_token);
+	if (rc != SQLITE_OK && rc != SQLITE_DONE)
+		return rc;
+	if (out->count > 0) {	/* the scan goes on after the window's last token */
+		for (i = s->byte; i < out->ends[out->count - 1]; i++)
+			s->page += s->text[i] == '\f';
+		s->byte = out->ends[out->count - 1];
+		s->pos += out->count;
 	}
-	o->starts[o->count] = start;
-	o->ends[o->count] = end;
-	if (o->page != NULL) {
-		for (; o->scanned < start; o->scanned++)
-			o->current_page += o->text[o->scanned] == '\f';
-		o->page[o->count] = o->current_page;
-	}
-	o->count++;
 	return SQLITE_OK;
 }
 
@@ -230,26 +393,49 @@ is_matched(const struct hit *hits, int n, int pos)
 
 /* Appends one passage: the text of its tokens, matched ones between the markers. */
 static void
-append_passage(sqlite3_str *out, const char *text, const struct offsets *o, const struct window *w,
+append_passage(sqlite3_str *out, const char *text, const struct window *w, const struct span *sp,
 	       const struct hit *hits, int n, const char *open, const char *close)
 {
-	int pos, end = w->end < o->count ? w->end : o->count;
+	int i;
 
 	if (w->start > 0)
 		sqlite3_str_appendall(out, "...");
-	for (pos = w->start; pos < end; pos++) {
-		int matched = is_matched(hits, n, pos);
+	for (i = 0; i < sp->count; i++) {
+		int matched = is_matched(hits, n, w->start + i);
 
-		if (pos > w->start)
-			sqlite3_str_append(out, text + o->ends[pos - 1], o->starts[pos] - o->ends[pos - 1]);
+		if (i > 0)
+			sqlite3_str_append(out, text + sp->ends[i - 1], sp->starts[i] - sp->ends[i - 1]);
 		if (matched)
 			sqlite3_str_appendall(out, open);
-		sqlite3_str_append(out, text + o->starts[pos], o->ends[pos] - o->starts[pos]);
+		sqlite3_str_append(out, text + sp->starts[i], sp->ends[i] - sp->starts[i]);
 		if (matched)
 			sqlite3_str_appendall(out, close);
 	}
-	if (o->count > end)
+	if (sp->more)
 		sqlite3_str_appendall(out, "...");
+}
+
+static int
+compare_windows(const void *a, const void *b)
+{
+	const struct window *x = *(const struct window *const *)a, *y = *(const struct window *const *)b;
+
+	return x->start - y->start;
+}
+
+/* The spans of the windows, read in the order they stand in the body. */
+static int
+read_spans(struct scan *s, const struct window *windows, int nw, struct span *spans)
+{
+	const struct window *order[SNIPPET_MAX_PASSAGES];
+	int i, rc = SQLITE_OK;
+
+	for (i = 0; i < nw; i++)
+		order[i] = &windows[i];
+	qsort(order, (size_t)nw, sizeof(order[0]), compare_windows);
+	for (i = 0; i < nw && rc == SQLITE_OK; i++)
+		rc = read_span(s, order[i], &spans[order[i] - windows]);
+	return rc;
 }
 
 static void
@@ -257,10 +443,12 @@ irs_snippet(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
 {
 	const char *open, *close, *text = NULL;
 	struct window windows[SNIPPET_MAX_PASSAGES];
-	struct offsets o;
+	struct span spans[SNIPPET_MAX_PASSAGES];
+	struct pages pages = { NULL, 0 };
+	struct scan scan;
 	struct hit *hits;
 	sqlite3_str *out;
-	int ntext = 0, nhits, nw, len, max, i, paged, rc;
+	int ntext = 0, nhits, nw, len, max, i, rc = SQLITE_OK;
 
 	if (argc != 4) {
 		sqlite3_result_error(ctx, "irs_snippet takes open, close, tokens, passages", -1);
@@ -277,43 +465,40 @@ irs_snippet(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
 		return;
 	}
 	hits = body_hits(api, fts, &nhits);
-	memset(&o, 0, sizeof(o));
-	o.text = text;
-	o.current_page = 1;
-	paged = memchr(text, '\f', (size_t)ntext) != NULL;
-	if (paged) {
-		/* Pages bound the passages, so the positions of every page are needed first. */
-		o.stop_after = 1 << 30;
-		o.page = malloc(sizeof(int));
-		rc = o.page != NULL ? api->xTokenize(fts, text, ntext, &o, on_token) : SQLITE_NOMEM;
-		nw = choose_windows(hits, nhits, api->xPhraseCount(fts), len, max, &o, windows);
-	} else {
-		nw = choose_windows(hits, nhits, api->xPhraseCount(fts), len, max, &o, windows);
-		for (i = 0; i < nw; i++)
-			if (windows[i].end > o.stop_after)
-				o.stop_after = windows[i].end;
-		rc = api->xTokenize(fts, text, ntext, &o, on_token);
+	memset(&scan, 0, sizeof(scan));
+	scan.api = api;
+	scan.fts = fts;
+	scan.text = (const unsigned char *)text;
+	scan.ntext = ntext;
+	scan.page = 1;
+	memset(spans, 0, sizeof(spans));
+	/* Pages bound the passages: where each begins is needed before choosing. */
+	if (memchr(text, '\f', (size_t)ntext) != NULL) {
+		rc = scan_to(&scan, 1 << 30, &pages);
+		scan.byte = scan.pos = 0;
+		scan.page = 1;
 	}
+	nw = choose_windows(hits, nhits, api->xPhraseCount(fts), len, max, &pages, windows);
+	if (rc == SQLITE_OK)
+		rc = read_spans(&scan, windows, nw, spans);
 	out = sqlite3_str_new(NULL);
-	for (i = 0; (rc == SQLITE_OK || rc == SQLITE_DONE) && i < nw; i++) {
-		if (windows[i].start >= o.count)
+	for (i = 0; rc == SQLITE_OK && i < nw; i++) {
+		if (spans[i].count == 0)
 			continue;
 		if (sqlite3_str_length(out) > 0)
 			sqlite3_str_appendchar(out, 1, SNIPPET_PASSAGE_SEP);
-		sqlite3_str_appendf(out, "%d%c", paged ? o.page[windows[i].start] : 0, SNIPPET_PAGE_SEP);
-		append_passage(out, text, &o, &windows[i], hits, nhits, open != NULL ? open : "",
+		sqlite3_str_appendf(out, "%d%c", pages.n > 0 ? spans[i].page : 0, SNIPPET_PAGE_SEP);
+		append_passage(out, text, &windows[i], &spans[i], hits, nhits, open != NULL ? open : "",
 			       close != NULL ? close : "");
 	}
-	free(o.starts);
-	free(o.ends);
-	free(o.page);
-	free(hits);
-	if (rc != SQLITE_OK && rc != SQLITE_DONE) {
-		sqlite3_free(sqlite3_str_finish(out));
-		sqlite3_result_error_code(ctx, rc);
-		return;
+	for (i = 0; i < nw; i++) {
+		free(spans[i].starts);
+		free(spans[i].ends);
 	}
-	rc = sqlite3_str_errcode(out);
+	free(pages.first);
+	free(hits);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_str_errcode(out);
 	if (rc != SQLITE_OK) {
 		sqlite3_free(sqlite3_str_finish(out));
 		sqlite3_result_error_code(ctx, rc);

@@ -322,6 +322,12 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 	/* Read-only twice over: the open flag, and SQLite refusing any writing statement. */
 	if (rc == IRS_OK && mode == STORE_READ)
 		rc = exec(s, "PRAGMA query_only = 1", e, "opening the index");
+	/*
+	 * Pages read through a memory map, not a pread() and a copy each: a
+	 * snippet reads a whole body, often hundreds of overflow pages.
+	 */
+	if (rc == IRS_OK)
+		rc = exec(s, "PRAGMA mmap_size = " IRS_STRINGIFY(IRS_MMAP_BYTES), e, "opening the index");
 	if (rc != IRS_OK) {
 		store_close(s);
 		return rc;

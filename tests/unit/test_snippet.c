@@ -1,0 +1,220 @@
+/*
+ * test_snippet.c - irs_snippet against FTS5's own highlight(): every passage
+ * is a piece of the highlighted body, with the same words marked, and its
+ * page is the page it comes from.  The snippet maps positions to bytes by
+ * counting words itself where it can; highlight() tokenizes the whole body,
+ * so any disagreement between the two shows here.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "irsearch/snippet.h"
+#include "irsearch/tokenize.h"
+
+static sqlite3 *
+open_index(void)
+{
+	sqlite3 *db = NULL;
+	irs_error e = { IRS_OK, "" };
+
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(tokenize_register(db, &e), IRS_OK);
+	assert_int_equal(snippet_register(db, &e), IRS_OK);
+	if (sqlite3_exec(db, "CREATE VIRTUAL TABLE fts USING fts5(title, author, body,"
+			 " tokenize='irsearch english russian')", NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("creating the table: %s", sqlite3_errmsg(db));
+	return db;
+}
+
+static void
+insert(sqlite3 *db, int64_t id, const char *body)
+{
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO fts(rowid, body) VALUES(?1, ?2)", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		fail_msg("insert: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+}
+
+/* The pages (1 + form feeds) of text before the end of the first occurrence of piece in whole. */
+static int
+page_of(const char *whole, const char *piece)
+{
+	const char *at = strstr(whole, piece), *p;
+	int page = 1;
+
+	assert_non_null(at);
+	for (p = whole; p < at; p++)
+		page += *p == '\f';
+	return page;
+}
+
+/*
+ * Runs the query on document id and checks each passage: its text, without
+ * the "..." that mark cuts, is in highlight()'s body with the same marks,
+ * it holds a marked word, and in a paged body its page is right.
+ */
+static int
+check_snippet(sqlite3 *db, int64_t id, const char *query, int tokens, int paged)
+{
+	sqlite3_stmt *st = NULL;
+	char *snip, *whole, *p;
+	int passages = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_snippet(fts, '[', ']', ?1, 3), highlight(fts, 2, '[', ']')"
+					    " FROM fts WHERE fts MATCH ?2 AND rowid = ?3", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int(st, 1, tokens);
+	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		fail_msg("%s in %lld: %s", query, (long long)id, sqlite3_errmsg(db));
+	snip = strdup((const char *)sqlite3_column_text(st, 0));
+	whole = strdup((const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	assert_non_null(snip);
+	assert_non_null(whole);
+	for (p = snip; *p != '\0';) {
+		char *sep = strchr(p, SNIPPET_PAGE_SEP), *end, *text;
+		int page;
+		size_t n;
+
+		assert_non_null(sep);
+		page = atoi(p);
+		end = strchr(sep, SNIPPET_PASSAGE_SEP);
+		if (end != NULL)
+			*end = '\0';
+		text = sep + 1;
+		if (strncmp(text, "...", 3) == 0)
+			text += 3;
+		n = strlen(text);
+		if (n >= 3 && strcmp(text + n - 3, "...") == 0 && strstr(whole, text) == NULL)
+			text[n - 3] = '\0';
+		if (strstr(whole, text) == NULL)
+			fail_msg("query %s, document %lld: passage \"%s\" is not in the highlighted body", query,
+				 (long long)id, text);
+		if (strchr(text, '[') == NULL)
+			fail_msg("query %s, document %lld: passage \"%s\" marks nothing", query, (long long)id, text);
+		if (paged && page != page_of(whole, text))
+			fail_msg("query %s, document %lld: passage \"%s\" said page %d, is on %d", query,
+				 (long long)id, text, page, page_of(whole, text));
+		if (!paged)
+			assert_int_equal(page, 0);
+		passages++;
+		p = end != NULL ? end + 1 : text + strlen(text);
+	}
+	free(snip);
+	free(whole);
+	return passages;
+}
+
+/* A long body of words and the odd mark, with the word "needle<k>" every so often. */
+static char *
+long_body(int words, const char *sep_every_50, int pages_every)
+{
+	static const char *vocab[] = { "policy", "summit", "Астана", "café", "naïve", "a→b", "x×y", "東京タワー",
+				       "co-operation", "don't", "2024-07-03", "foo_bar", "Ærø", "e\xcc\x81t\xc3\xa9",
+				       "\xf0\x9f\x98\x80smile", "«quoted»", "Σύνοδος", "мир", "ЁЛКА", "łódź" };
+	size_t cap = (size_t)words * 24 + 64, n = 0;
+	char *s = malloc(cap);
+	int i;
+
+	assert_non_null(s);
+	for (i = 0; i < words; i++) {
+		const char *w = vocab[(i * 7 + i / 13) % (sizeof(vocab) / sizeof(vocab[0]))];
+		char needle[32];
+
+		if (i % 97 == 0) {
+			snprintf(needle, sizeof(needle), "needle%d", i / 97);
+			w = needle;
+		}
+		n += (size_t)snprintf(s + n, cap - n, "%s%s", w, i % 50 == 49 ? sep_every_50 : " ");
+		if (pages_every > 0 && i % pages_every == pages_every - 1)
+			n += (size_t)snprintf(s + n, cap - n, "\f");
+	}
+	return s;
+}
+
+static void
+passages_are_pieces_of_the_highlighted_body(void **state)
+{
+	sqlite3 *db = open_index();
+	char *body = long_body(5000, ".\n\n", 0);
+	char q[32];
+	int k;
+
+	(void)state;
+	insert(db, 1, body);
+	for (k = 0; k < 5000 / 97; k += 3) {
+		snprintf(q, sizeof(q), "needle%d", k);
+		assert_true(check_snippet(db, 1, q, 12, 0) >= 1);
+	}
+	/* Several phrases: up to three passages, read in body order, shown best first. */
+	assert_true(check_snippet(db, 1, "needle3 OR needle40 OR needle17", 10, 0) == 3);
+	/* Words whose split only the tokenizer knows. */
+	assert_true(check_snippet(db, 1, "ёлка", 8, 0) >= 1);
+	assert_true(check_snippet(db, 1, "smile", 8, 0) >= 1);
+	assert_true(check_snippet(db, 1, "東京タワー", 8, 0) >= 1);
+	assert_true(check_snippet(db, 1, "b AND y", 8, 0) >= 1);
+	assert_true(check_snippet(db, 1, "łódź", 8, 0) >= 1);
+	assert_true(check_snippet(db, 1, "ete", 8, 0) >= 1);
+	free(body);
+	sqlite3_close(db);
+}
+
+static void
+passages_of_a_paged_body_say_their_page(void **state)
+{
+	sqlite3 *db = open_index();
+	char *body = long_body(3000, ",\n", 120);
+	char q[32];
+	int k;
+
+	(void)state;
+	insert(db, 7, body);
+	for (k = 0; k < 3000 / 97; k += 2) {
+		snprintf(q, sizeof(q), "needle%d", k);
+		assert_true(check_snippet(db, 7, q, 30, 1) >= 1);
+	}
+	assert_true(check_snippet(db, 7, "needle1 OR needle29 OR needle15", 30, 1) == 3);
+	free(body);
+	sqlite3_close(db);
+}
+
+static void
+a_match_at_either_end_of_the_body(void **state)
+{
+	sqlite3 *db = open_index();
+
+	(void)state;
+	insert(db, 1, "first words then many others and the last");
+	insert(db, 2, "\f\f  lonely");
+	insert(db, 3, "  ...  ");
+	assert_true(check_snippet(db, 1, "first", 4, 0) == 1);
+	assert_true(check_snippet(db, 1, "last", 4, 0) == 1);
+	assert_true(check_snippet(db, 2, "lonely", 4, 1) == 1);
+	sqlite3_close(db);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(passages_are_pieces_of_the_highlighted_body),
+		cmocka_unit_test(passages_of_a_paged_body_say_their_page),
+		cmocka_unit_test(a_match_at_either_end_of_the_body),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
