@@ -189,8 +189,9 @@ read_args(sqlite3_context *ctx, int argc, sqlite3_value **argv, double *weight, 
 {
 	int c;
 
-	if (argc != NCOLS + 1) {
-		sqlite3_result_error(ctx, "irs_rank takes title, author and body weights, and a proximity factor", -1);
+	if (argc != NCOLS + 1 && argc != NCOLS + 2) {
+		sqlite3_result_error(ctx, "irs_rank takes title, author and body weights, a proximity factor"
+				     " and optionally a row counter", -1);
 		return -1;
 	}
 	for (c = 0; c < NCOLS; c++)
@@ -208,6 +209,12 @@ irs_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 
 	if (read_args(ctx, argc, argv, weight, &proximity) != 0)
 		return;
+	if (argc == NCOLS + 2) {
+		sqlite3_int64 *rows = sqlite3_value_pointer(argv[NCOLS + 1], RANK_COUNTER_TYPE);
+
+		if (rows != NULL)
+			(*rows)++;
+	}
 	rc = score_row(api, fts, weight, proximity, &p);
 	if (rc != SQLITE_OK) {
 		sqlite3_result_error_code(ctx, rc);

@@ -203,6 +203,7 @@ bind_plan(sqlite3_stmt *st, const query_plan *plan, int k)
 	return k;
 }
 
+/* The total of a query of filters only (a MATCH's total is counted by irs_rank). */
 static irs_code
 count_matches(sqlite3 *db, const query_plan *plan, int64_t *total, irs_error *e)
 {
@@ -210,14 +211,7 @@ count_matches(sqlite3 *db, const query_plan *plan, int64_t *total, irs_error *e)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	/* Every FTS5 row has its documents row: the join is only for filters. */
-	if (plan->fts != NULL && !plan_has_filters(plan))
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM fts WHERE fts MATCH ?");
-	else if (plan->fts != NULL)
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM fts JOIN documents d ON d.id = fts.rowid"
-					   " WHERE fts MATCH ?");
-	else
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM documents d WHERE 1");
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM documents d WHERE 1");
 	append_filters(sql, sizeof(sql), plan);
 	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (rc == SQLITE_OK) {
@@ -255,7 +249,7 @@ page_sql(char *sql, size_t cap, const search_request *req, const query_plan *pla
 		snprintf(sql + n, cap - n, " ORDER BY d.date DESC NULLS LAST, d.id LIMIT ? OFFSET ?");
 		return;
 	}
-	snprintf(sql, cap, "SELECT fts.rowid, irs_rank(fts, %.6f, %.6f, %.6f, %.6f) AS rank_score FROM fts%s"
+	snprintf(sql, cap, "SELECT fts.rowid, irs_rank(fts, %.6f, %.6f, %.6f, %.6f, ?) AS rank_score FROM fts%s"
 		 " WHERE fts MATCH ?", req->weight_title, req->weight_author, req->weight_body, req->proximity,
 		 plan_has_filters(plan) || req->sort == SORT_DATE ? " JOIN documents d ON d.id = fts.rowid" : "");
 	append_filters(sql, cap, plan);
@@ -320,18 +314,24 @@ fill_hit(search_hit *h, sqlite3_stmt *st, const search_request *req, int matchin
 	return rc;
 }
 
-/* Step 1: the page's ids and scores, in order. */
+/*
+ * Step 1: the page's ids and scores, in order.  With a MATCH, irs_rank
+ * counts the matching rows into r->total as ORDER BY scores each of them.
+ */
 static irs_code
 collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r, irs_error *e)
 {
 	char sql[SQL_MAX];
 	sqlite3_stmt *st = NULL;
-	int rc, k;
+	sqlite3_int64 rows = 0;
+	int rc, k = 1;
 
 	page_sql(sql, sizeof(sql), req, plan);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return sql_fail(db, e);
-	k = bind_plan(st, plan, 1);
+	if (plan->fts != NULL)
+		sqlite3_bind_pointer(st, k++, &rows, RANK_COUNTER_TYPE, NULL);
+	k = bind_plan(st, plan, k);
 	sqlite3_bind_int(st, k++, req->limit);
 	sqlite3_bind_int(st, k, req->offset);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && r->nhits < req->limit) {
@@ -340,9 +340,16 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 		h->id = sqlite3_column_int64(st, 0);
 		h->score = sqlite3_column_double(st, 1);
 	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		irs_code code = sql_fail(db, e);
+
+		sqlite3_finalize(st);
+		return code;
+	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return sql_fail(db, e);
+	/* The sorter took every row before the first came out: the count is whole. */
+	if (plan->fts != NULL)
+		r->total = rows;
 	return IRS_OK;
 }
 
@@ -390,7 +397,7 @@ collect_hits(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	if (r->hits == NULL)
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
 	rc = collect_page(db, req, plan, r, e);
-	if (rc == IRS_OK)
+	if (rc == IRS_OK && r->nhits > 0)
 		rc = fill_page(db, req, plan, r, e);
 	return rc;
 }
@@ -424,17 +431,21 @@ search_run(sqlite3 *db, const search_request *req, search_result **out, irs_erro
 	own_txn = sqlite3_get_autocommit(db);
 	if (own_txn && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		rc = sql_fail(db, e);
-	else
+	else if (plan.fts == NULL)	/* filters only: no rank function to count */
 		rc = count_matches(db, &plan, &r->total, e);
+	else
+		rc = collect_hits(db, req, &plan, r, e);
 	if (rc == IRS_OK && r->total == 0 && plan.fts_any != NULL) {
 		/* No document has every word: show those with some, and say so. */
 		free(plan.fts);
 		plan.fts = plan.fts_any;
 		plan.fts_any = NULL;
 		r->relaxed = 1;
-		rc = count_matches(db, &plan, &r->total, e);
+		free(r->hits);
+		r->hits = NULL;
+		rc = collect_hits(db, req, &plan, r, e);
 	}
-	if (rc == IRS_OK && r->total > req->offset)
+	if (rc == IRS_OK && plan.fts == NULL && r->total > req->offset)
 		rc = collect_hits(db, req, &plan, r, e);
 	if (own_txn && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);

@@ -11,7 +11,11 @@
  *   - a proximity bonus: when all the query's phrases occur within a few
  *     words of each other in one column, the score grows by proximity
  *     times the best-matching phrase's contribution.
- * It returns a positive score (higher is better).  irs_rank_parts(fts,
+ * It returns a positive score (higher is better).  A sixth argument, a
+ * pointer bound with sqlite3_bind_pointer(..., RANK_COUNTER_TYPE), is an
+ * sqlite3_int64 the function adds one to per row: ORDER BY scores every
+ * matching row, so the page's SELECT also counts the matches, and no
+ * second pass over the doclists is needed for the total.  irs_rank_parts(fts,
  * ...) returns the same computation as "idf-sum title author body
  * proximity" for --explain.  Does not own the query (query.h) or which
  * hits are shown (search.h).
@@ -22,6 +26,9 @@
 #include <sqlite3.h>
 
 #include "irsearch/error.h"
+
+/* The pointer type of irs_rank's row counter. */
+#define RANK_COUNTER_TYPE "irs_row_counter"
 
 /* Words apart at most for the proximity bonus. */
 #define RANK_PROXIMITY_SPAN 8
