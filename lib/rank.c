@@ -248,12 +248,13 @@ irs_rank_parts(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *c
 irs_code
 rank_register(sqlite3 *db, irs_error *e)
 {
-	fts5_api *api = tokenize_fts5_api(db);
+	fts5_api *api = tokenize_fts5_api(db, e);
+	int rc;
 
 	if (api == NULL)
-		return irs_fail(e, IRS_INTERNAL, "this SQLite has no FTS5");
-	if (api->xCreateFunction(api, "irs_rank", NULL, irs_rank, NULL) != SQLITE_OK ||
-	    api->xCreateFunction(api, "irs_rank_parts", NULL, irs_rank_parts, NULL) != SQLITE_OK)
-		return irs_fail(e, IRS_INTERNAL, "cannot register the rank functions");
+		return e->code;
+	if ((rc = api->xCreateFunction(api, "irs_rank", NULL, irs_rank, NULL)) != SQLITE_OK ||
+	    (rc = api->xCreateFunction(api, "irs_rank_parts", NULL, irs_rank_parts, NULL)) != SQLITE_OK)
+		return irs_fail(e, IRS_INTERNAL, "cannot register the rank functions: %s", sqlite3_errstr(rc));
 	return IRS_OK;
 }

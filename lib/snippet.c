@@ -510,11 +510,12 @@ irs_snippet(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
 irs_code
 snippet_register(sqlite3 *db, irs_error *e)
 {
-	fts5_api *api = tokenize_fts5_api(db);
+	fts5_api *api = tokenize_fts5_api(db, e);
+	int rc;
 
 	if (api == NULL)
-		return irs_fail(e, IRS_INTERNAL, "this SQLite has no FTS5");
-	if (api->xCreateFunction(api, "irs_snippet", NULL, irs_snippet, NULL) != SQLITE_OK)
-		return irs_fail(e, IRS_INTERNAL, "cannot register the snippet function");
+		return e->code;
+	if ((rc = api->xCreateFunction(api, "irs_snippet", NULL, irs_snippet, NULL)) != SQLITE_OK)
+		return irs_fail(e, IRS_INTERNAL, "cannot register the snippet function: %s", sqlite3_errstr(rc));
 	return IRS_OK;
 }

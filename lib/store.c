@@ -34,6 +34,8 @@ enum stmt_id {
 	ST_GET_TEXT,
 	ST_SET_META,
 	ST_GET_META,
+	ST_BUMP_GENERATION,
+	ST_STATE_TAG,
 	ST_COUNT_STMTS
 };
 
@@ -60,6 +62,10 @@ static const char *const stmt_sql[ST_COUNT_STMTS] = {
 	[ST_GET_TEXT] = "SELECT body FROM fts WHERE rowid = ?1",
 	[ST_SET_META] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
 	[ST_GET_META] = "SELECT value FROM meta WHERE key = ?1",
+	[ST_BUMP_GENERATION] = ("INSERT INTO meta(key, value) VALUES('generation', '1')"
+				" ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"),
+	[ST_STATE_TAG] = ("SELECT coalesce((SELECT value FROM meta WHERE key = 'instance'), '') || ':' ||"
+			  " coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')"),
 };
 
 struct store {
@@ -69,6 +75,7 @@ struct store {
 	int has_seen_table;
 	int put_failed;		/* a store_put failed: this transaction must not commit */
 	int64_t old_max_id;	/* the highest document id when opened: only those can have moved */
+	int changes_at_begin;	/* sqlite3_total_changes at store_begin */
 	sqlite3_stmt *stmts[ST_COUNT_STMTS];
 };
 
@@ -76,10 +83,13 @@ static irs_code
 sql_fail(store_t *s, irs_error *e, const char *doing)
 {
 	int rc = sqlite3_extended_errcode(s->db);
-
 	int sys = sqlite3_system_errno(s->db);
 
-	/* SQLite says SQLITE_FULL for ENOSPC, but an I/O error for a quota or a file size limit. */
+	/*
+	 * SQLite says SQLITE_FULL for ENOSPC, but an I/O error for a quota or a
+	 * file size limit, and 3.40 passes the errno on for some writes only
+	 * (not those of a commit): then the message below asks.
+	 */
 	if ((rc & 0xff) == SQLITE_FULL || ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT || sys == EFBIG)))
 		return irs_fail(e, IRS_INTERNAL, "%s: disk full while %s", s->path, doing);
 	/* Extended codes only (CANTINIT, RECOVERY, CANTLOCK...): plain SQLITE_READONLY is a write attempt. */
@@ -95,6 +105,10 @@ sql_fail(store_t *s, irs_error *e, const char *doing)
 				sqlite3_errmsg(s->db));
 	if ((rc & 0xff) == SQLITE_BUSY)
 		return irs_fail(e, IRS_UNAVAILABLE, "%s: index is locked by another writer", s->path);
+	/* A write that failed for a reason SQLite did not pass on: most often space or quota. */
+	if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_TRUNCATE)
+		return irs_fail(e, IRS_INTERNAL, "%s: %s: disk I/O error (is the disk or the quota full?)",
+				s->path, doing);
 	return irs_fail(e, IRS_INTERNAL, "%s: %s: %s", s->path, doing, sqlite3_errmsg(s->db));
 }
 
@@ -191,6 +205,8 @@ create_schema(store_t *s, const char *languages, irs_error *e)
 		 "CREATE VIRTUAL TABLE fts USING fts5(title, author, body, tokenize='%s %s');"
 		 "INSERT INTO meta VALUES('languages', %Q);"
 		 "INSERT INTO meta VALUES('created', strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now'));"
+		 "INSERT INTO meta VALUES('instance', lower(hex(randomblob(8))));"
+		 "INSERT INTO meta VALUES('generation', '0');"
 		 "PRAGMA application_id = %d;"
 		 "PRAGMA user_version = %d;"
 		 "COMMIT;",
@@ -215,6 +231,8 @@ check_format(store_t *s, const char *languages, irs_error *e)
 	if (rc != SQLITE_OK)
 		return sql_fail(s, e, "reading the index");
 	version = pragma_int(s, "PRAGMA user_version", &rc);
+	if (rc != SQLITE_OK)
+		return sql_fail(s, e, "reading the index");
 	tables = pragma_int(s, "SELECT count(*) FROM sqlite_master", &rc);
 	if (rc != SQLITE_OK)
 		return sql_fail(s, e, "reading the index");
@@ -250,7 +268,9 @@ static irs_code
 prepare_move_lookup(store_t *s, irs_error *e)
 {
 	int rc;
-	irs_code done = exec(s, "CREATE INDEX IF NOT EXISTS documents_size ON documents(size)", e,
+	irs_code done = exec(s, "CREATE INDEX IF NOT EXISTS documents_size ON documents(size);"
+			     /* store_state_tag's marks, for indexes made before they were */
+			     "INSERT OR IGNORE INTO meta VALUES('instance', lower(hex(randomblob(8))))", e,
 			     "setting up the index");
 
 	if (done != IRS_OK)
@@ -362,7 +382,23 @@ irs_code
 store_begin(store_t *s, irs_error *e)
 {
 	s->put_failed = 0;
+	s->changes_at_begin = sqlite3_total_changes(s->db);
 	return exec(s, "BEGIN IMMEDIATE", e, "starting a transaction");
+}
+
+/* Every commit that changes the index moves its generation on (store_state_tag). */
+static irs_code
+bump_generation(store_t *s, irs_error *e)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_total_changes(s->db) == s->changes_at_begin)
+		return IRS_OK;
+	if ((st = stmt(s, ST_BUMP_GENERATION)) == NULL)
+		return sql_fail(s, e, "committing");
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return sql_fail(s, e, "committing");
+	return IRS_OK;
 }
 
 irs_code
@@ -375,11 +411,29 @@ store_commit(store_t *s, irs_error *e)
 		return irs_fail(e, IRS_INTERNAL, "%s: not committing a transaction in which a document "
 				"failed halfway; nothing of it was written", s->path);
 	}
-	rc = exec(s, "COMMIT", e, "committing");
+	rc = bump_generation(s, e);
+	if (rc == IRS_OK)
+		rc = exec(s, "COMMIT", e, "committing");
 
 	if (rc != IRS_OK)
 		store_rollback(s);
 	return rc;
+}
+
+irs_code
+store_state_tag(store_t *s, char *buf, size_t cap, irs_error *e)
+{
+	sqlite3_stmt *st = stmt(s, ST_STATE_TAG);
+	int rc;
+
+	if (st == NULL)
+		return sql_fail(s, e, "reading index metadata");
+	buf[0] = '\0';
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? IRS_OK : sql_fail(s, e, "reading index metadata");
 }
 
 void
@@ -495,6 +549,14 @@ store_put(store_t *s, const irs_doc *doc, int64_t *id, irs_error *e)
 {
 	irs_code rc;
 
+	/*
+	 * After a failed put, SQLite may have rolled the batch back already
+	 * (out of memory, I/O errors): a put now must not quietly start a
+	 * transaction of its own and commit what is left of the batch.
+	 */
+	if (s->put_failed)
+		return irs_fail(e, IRS_INTERNAL, "%s: a document failed earlier in this transaction; "
+				"roll it back before adding more", s->path);
 	if (sqlite3_get_autocommit(s->db)) {	/* a transaction of its own */
 		if ((rc = store_begin(s, e)) != IRS_OK)
 			return rc;

@@ -433,16 +433,21 @@ irs_tokenizer_create(void *api_ptr, const char **argv, int argc, Fts5Tokenizer *
 }
 
 fts5_api *
-tokenize_fts5_api(sqlite3 *db)
+tokenize_fts5_api(sqlite3 *db, irs_error *e)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, NULL);
 
-	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_pointer(stmt, 1, (void *)&api, "fts5_api_ptr", NULL);
-	sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_pointer(stmt, 1, (void *)&api, "fts5_api_ptr", NULL);
+		rc = sqlite3_step(stmt);
+		rc = sqlite3_finalize(stmt);
+	}
+	if (api == NULL && (rc & 0xff) == SQLITE_NOMEM)
+		irs_fail(e, IRS_INTERNAL, "out of memory while setting up SQLite's FTS5");
+	else if (api == NULL)
+		irs_fail(e, IRS_INTERNAL, "this SQLite has no FTS5");
 	return api;
 }
 
@@ -450,12 +455,14 @@ irs_code
 tokenize_register(sqlite3 *db, irs_error *e)
 {
 	fts5_tokenizer methods = { irs_tokenizer_create, irs_tokenizer_delete, irs_tokenize };
-	fts5_api *api = tokenize_fts5_api(db);
+	fts5_api *api = tokenize_fts5_api(db, e);
+	int rc;
 
 	if (api == NULL)
-		return irs_fail(e, IRS_INTERNAL, "this SQLite has no FTS5");
-	if (api->xCreateTokenizer(api, IRS_TOKENIZER_NAME, api, &methods, NULL) != SQLITE_OK)
-		return irs_fail(e, IRS_INTERNAL, "cannot register the %s tokenizer", IRS_TOKENIZER_NAME);
+		return e->code;
+	if ((rc = api->xCreateTokenizer(api, IRS_TOKENIZER_NAME, api, &methods, NULL)) != SQLITE_OK)
+		return irs_fail(e, IRS_INTERNAL, "cannot register the %s tokenizer: %s", IRS_TOKENIZER_NAME,
+				sqlite3_errstr(rc));
 	return IRS_OK;
 }
 

@@ -131,6 +131,14 @@ irs_code store_get_doc(store_t *s, int64_t id, int with_text, irs_doc *doc, irs_
 /* Number of documents in the index. */
 irs_code store_count(store_t *s, int64_t *count, irs_error *e);
 
+/*
+ * A tag naming the state of the index a reader sees (caller's buffer of
+ * cap bytes): it changes with every commit that changes the index, and two
+ * index files never share one.  Read it inside the read transaction whose
+ * results it is to name; the daemon's answer cache keys on it.
+ */
+irs_code store_state_tag(store_t *s, char *buf, size_t cap, irs_error *e);
+
 /* Reads or writes a meta value ("languages", "last_run", ...).  store_get_meta
  * copies into buf, "" when unset. */
 irs_code store_set_meta(store_t *s, const char *key, const char *value, irs_error *e);

@@ -40,8 +40,11 @@
 #define IRS_STEM_MARK '\x01'
 #define IRS_EXACT_MARK '\x02'
 
-/* The FTS5 API of a connection, to register tokenizers and functions; NULL without FTS5. */
-fts5_api *tokenize_fts5_api(sqlite3 *db);
+/*
+ * The FTS5 API of a connection, to register tokenizers and functions; NULL
+ * with e saying why (no FTS5 in this SQLite, or out of memory).
+ */
+fts5_api *tokenize_fts5_api(sqlite3 *db, irs_error *e);
 
 /* Registers the tokenizer on db (every connection that touches the index). */
 irs_code tokenize_register(sqlite3 *db, irs_error *e);
