@@ -343,10 +343,12 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 	if (rc == IRS_OK && mode == STORE_READ)
 		rc = exec(s, "PRAGMA query_only = 1", e, "opening the index");
 	/*
-	 * Pages read through a memory map, not a pread() and a copy each: a
-	 * snippet reads a whole body, often hundreds of overflow pages.
+	 * Readers see pages through a memory map, not a pread() and a copy
+	 * each: a snippet reads a whole body, often hundreds of overflow pages.
+	 * (Not the writer: the mapped pages would count in its RSS, and merging
+	 * reads each page about once.)
 	 */
-	if (rc == IRS_OK)
+	if (rc == IRS_OK && mode == STORE_READ)
 		rc = exec(s, "PRAGMA mmap_size = " IRS_STRINGIFY(IRS_MMAP_BYTES), e, "opening the index");
 	if (rc != IRS_OK) {
 		store_close(s);
