@@ -17,12 +17,18 @@
  * there about damaged files, which irindex reports itself), except that a
  * sanitizer build keeps its reports on irindex's stderr.
  *
+ * Least privilege (worker_setup): a worker holds only /dev/null on 0-2, its
+ * two pipes and the file it is parsing (spawn closes everything else of
+ * irindex's), and runs with no_new_privs, Landlock where the kernel has
+ * it, and a seccomp filter: no network, no new programs, no file written,
+ * created, removed or changed.  tests/e2e/worker_privileges.sh holds this.
+ *
  * The parent holds jobs in a ring in submission order: queued, running on
  * a worker, or done and waiting for the ones before them.  The ring is
  * IRS_EXTRACT_WINDOW_PER_WORKER jobs per worker, and done jobs hold at most
  * IRS_EXTRACT_WINDOW_BYTES of text before submit waits.
  */
-#define _GNU_SOURCE		/* close_range, prctl */
+#define _GNU_SOURCE		/* close_range, prctl, process_vm_readv, strerrorname_np */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -33,11 +39,16 @@
 #include <string.h>
 #include <seccomp.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -127,13 +138,201 @@ skipped(extract_result *res, const char *why)
 	set_reason(res, why);
 }
 
+/* ---- test-only faults and probes ---- */
+
+#define MAX_FAULTS 4
+
+struct fault {
+	enum { FAULT_NONE, FAULT_SEGV, FAULT_HANG, FAULT_ABORT, FAULT_NETWORK, FAULT_WRITE, FAULT_REACH } kind;
+	char text[128];
+};
+
+/*
+ * IRSEARCH_TEST_EXTRACT_FAULT=KIND:TEXT[,KIND:TEXT]..., for tests only (see
+ * extractors.h): a worker acts on a file whose path contains TEXT once it
+ * has opened it, so that a hanging worker holds its file as a parser
+ * would.  Fills up to MAX_FAULTS entries, the rest FAULT_NONE.
+ */
+static void
+read_faults(struct fault *faults)
+{
+	static const struct { const char *prefix; int kind; } kinds[] = {
+		{ "segv:", FAULT_SEGV }, { "hang:", FAULT_HANG }, { "abort:", FAULT_ABORT },
+		{ "network:", FAULT_NETWORK }, { "write:", FAULT_WRITE }, { "reach:", FAULT_REACH },
+	};
+	const char *v = getenv("IRSEARCH_TEST_EXTRACT_FAULT");
+	int n = 0;
+	size_t i;
+
+	memset(faults, 0, MAX_FAULTS * sizeof(*faults));
+	while (v != NULL && *v != '\0' && n < MAX_FAULTS) {
+		size_t len = strcspn(v, ",");
+
+		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			size_t plen = strlen(kinds[i].prefix);
+
+			if (len > plen && len - plen < sizeof(faults[n].text) && strncmp(v, kinds[i].prefix, plen) == 0) {
+				faults[n].kind = kinds[i].kind;
+				memcpy(faults[n].text, v + plen, len - plen);
+				n++;
+				break;
+			}
+		}
+		v += len + (v[len] == ',');
+	}
+}
+
+/* Adds "NAME ERRNO" (or "NAME ok" when the call worked) to a probe's report. */
+static void
+probe_note(char *buf, size_t cap, const char *name, long rc, int err)
+{
+	size_t n = strlen(buf);
+	const char *what = rc >= 0 ? "ok" : strerrorname_np(err);
+
+	snprintf(buf + n, cap - n, "%s%s %s", buf[n - 1] == ':' ? " " : ", ", name, what != NULL ? what : "?");
+}
+
+/* Makes a call, then notes how it went (errno is read after the call). */
+#define PROBE(name, call) do { long rc_ = (call); probe_note(buf, cap, (name), rc_, errno); } while (0)
+
+/* The same for a call that returns a descriptor, closed when the call worked. */
+#define PROBE_FD(name, call)					\
+	do {							\
+		long fd_ = (call);				\
+		int err_ = errno;				\
+		if (fd_ >= 0)					\
+			close((int)fd_);			\
+		probe_note(buf, cap, (name), fd_, err_);	\
+	} while (0)
+
+/*
+ * write: what an exploited parser would try on the file it holds and its
+ * folder.  Every call must fail; the report says how each one did.
+ */
+static void
+probe_writes(const char *path, int fd, char *buf, size_t cap)
+{
+	char other[PATH_MAX + 32];
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash != NULL ? (int)(slash - path) : 1;
+
+	snprintf(other, sizeof(other), "%.*s/.irs-write-probe", dirlen, slash != NULL ? path : ".");
+	snprintf(buf, cap, "write probe:");
+	PROBE_FD("create", open(other, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+	PROBE_FD("write", open(path, O_WRONLY | O_CLOEXEC));
+	PROBE_FD("trunc", open(path, O_RDONLY | O_TRUNC | O_CLOEXEC));
+#ifdef SYS_openat2
+	{
+		uint64_t how[3] = { O_WRONLY | O_CLOEXEC, 0, 0 };	/* struct open_how */
+
+		PROBE_FD("openat2", syscall(SYS_openat2, AT_FDCWD, path, how, sizeof(how)));
+	}
+#endif
+	PROBE("unlink", unlink(path));
+	PROBE("rename", rename(path, other));
+	PROBE("mkdir", mkdir(other, 0700));
+	PROBE("link", link(path, other));
+	PROBE("symlink", symlink(path, other));
+	PROBE("mkfifo", mkfifo(other, 0600));
+	PROBE("truncate", truncate(path, 0));
+	PROBE("chmod", fchmod(fd, 0));
+	PROBE("utimes", futimens(fd, NULL));
+	PROBE("xattr", fsetxattr(fd, "user.irsearch-probe", "x", 1, 0));
+}
+
+/*
+ * reach: the ways out of the worker other than files: the network, new
+ * programs, io_uring (which can open sockets and files behind seccomp's
+ * back), irindex's descriptors and memory, signals to other processes, and
+ * device ioctls.
+ */
+static void
+probe_reach(char *buf, size_t cap)
+{
+	char *argv[] = { "true", NULL }, *envp[] = { NULL }, byte;
+	struct iovec mine = { &byte, 1 }, theirs = { NULL, 1 };
+	unsigned char params[120];	/* struct io_uring_params */
+	struct termios tio;
+	long pidfd;
+	int dev;
+
+	snprintf(buf, cap, "reach probe:");
+	PROBE_FD("inet", socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	PROBE_FD("unix", socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	PROBE("exec", execve("/bin/true", argv, envp));
+	memset(params, 0, sizeof(params));
+	PROBE_FD("io_uring", syscall(SYS_io_uring_setup, 1, params));
+	/* Taking one of irindex's descriptors: its 0 (the database's would do as well). */
+	pidfd = syscall(SYS_pidfd_open, getppid(), 0);
+	PROBE_FD("getfd", pidfd < 0 ? pidfd : syscall(SYS_pidfd_getfd, (int)pidfd, 0, 0));
+	if (pidfd >= 0)
+		close((int)pidfd);
+	/* Permission is checked before the address: allowed, it would fail with EFAULT. */
+	PROBE("vmread", process_vm_readv(getppid(), &mine, 1, &theirs, 1, 0));
+	PROBE("signal", kill(getppid(), 0));
+	/* A terminal's ioctl on a device opened now: ENOTTY, or refused by Landlock's device rule. */
+	dev = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	PROBE("ioctl", dev < 0 ? dev : ioctl(dev, TCGETS, &tio));
+	if (dev >= 0)
+		close(dev);
+}
+
+#undef PROBE
+#undef PROBE_FD
+
+/*
+ * Acts on a file whose path matches a fault (the first that does).  segv,
+ * abort and hang do not return; network returns when the socket was
+ * refused; write and reach return 1 with their report in why.
+ */
+static int
+inject_fault(const struct fault *faults, const char *path, int fd, char *why, size_t cap)
+{
+	const struct fault *f = NULL;
+	int i;
+
+	for (i = 0; faults != NULL && i < MAX_FAULTS && f == NULL; i++)
+		if (faults[i].kind != FAULT_NONE && strstr(path, faults[i].text) != NULL)
+			f = &faults[i];
+	if (f == NULL)
+		return 0;
+	if (f->kind == FAULT_WRITE) {
+		probe_writes(path, fd, why, cap);
+		return 1;
+	}
+	if (f->kind == FAULT_REACH) {
+		probe_reach(why, cap);
+		return 1;
+	}
+	if (f->kind == FAULT_NETWORK) {
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (s < 0)
+			return 0;	/* refused, as it must be: extract normally */
+		close(s);
+		signal(SIGABRT, SIG_DFL);
+		raise(SIGABRT);
+	}
+	/* The default actions, not a sanitizer's handlers: the parent must see the signal. */
+	if (f->kind == FAULT_SEGV) {
+		signal(SIGSEGV, SIG_DFL);
+		raise(SIGSEGV);
+	} else if (f->kind == FAULT_ABORT) {
+		signal(SIGABRT, SIG_DFL);
+		raise(SIGABRT);
+	}
+	for (;;)
+		pause();
+}
+
 /*
  * Reads, hashes, detects and extracts one file into res.  The head is read
  * first: a type without an extractor is skipped without reading the rest
  * (a zip is read whole, since its members tell its type).
  */
 static void
-run_job(detector_t *det, const extract_limits *lim, const extract_job *job, extract_result *res)
+run_job(detector_t *det, const extract_limits *lim, const struct fault *faults, const extract_job *job,
+	extract_result *res)
 {
 	int fd = open(job->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	extract_opts opts = { lim->max_text, NULL };
@@ -149,6 +348,11 @@ run_job(detector_t *det, const extract_limits *lim, const extract_job *job, extr
 		unreadable(res, errno);
 		if (fd >= 0)
 			close(fd);
+		return;
+	}
+	if (inject_fault(faults, job->path, fd, res->reason, sizeof(res->reason))) {
+		res->outcome = EXTRACT_SKIPPED;
+		close(fd);
 		return;
 	}
 	size = st.st_size > IRS_MAX_FILE_BYTES ? (size_t)IRS_MAX_FILE_BYTES : (size_t)st.st_size;
@@ -378,98 +582,147 @@ get_str(struct rbuf *r, size_t max, size_t *n)
 
 /* ---- the worker process ---- */
 
-struct fault {
-	enum { FAULT_NONE, FAULT_SEGV, FAULT_HANG, FAULT_ABORT, FAULT_NETWORK } kind;
-	const char *text;
-};
-
 /*
- * IRSEARCH_TEST_EXTRACT_FAULT=segv:TEXT|hang:TEXT|abort:TEXT|network:TEXT,
- * for tests only.  network: tries to open a socket, as an exploited parser
- * would, and aborts if it can.
+ * Landlock (Linux 5.13 and later, where the kernel enables it): a ruleset
+ * that handles every right that changes the filesystem and has no rule
+ * granting one, so every file and folder is read-only to the worker, by
+ * whatever call (io_uring's included); reading and mapping are not
+ * handled, so stay allowed.  Newer ABIs add TCP bind and connect (ABI 4,
+ * none allowed), device ioctls (ABI 5, none on a device opened from now
+ * on), and scopes (ABI 6): no signals to, and no abstract Unix sockets of,
+ * processes outside the sandbox, irindex included.  Descriptors already
+ * open (the pipes, /dev/null, a sanitizer's stderr) keep their rights.
+ * Without Landlock the worker goes on with the seccomp filter alone.
  */
-static struct fault
-read_fault(void)
-{
-	const char *v = getenv("IRSEARCH_TEST_EXTRACT_FAULT");
-	struct fault f = { FAULT_NONE, NULL };
-
-	if (v == NULL)
-		return f;
-	if (strncmp(v, "segv:", 5) == 0)
-		f.kind = FAULT_SEGV;
-	else if (strncmp(v, "hang:", 5) == 0)
-		f.kind = FAULT_HANG;
-	else if (strncmp(v, "abort:", 6) == 0)
-		f.kind = FAULT_ABORT;
-	else if (strncmp(v, "network:", 8) == 0)
-		f.kind = FAULT_NETWORK;
-	if (f.kind != FAULT_NONE)
-		f.text = strchr(v, ':') + 1;
-	return f;
-}
+#define LL_CREATE_RULESET_VERSION (1U << 0)
+#define LL_FS_WRITE_FILE (1ULL << 1)
+#define LL_FS_REMOVE_DIR (1ULL << 4)
+#define LL_FS_REMOVE_FILE (1ULL << 5)
+#define LL_FS_MAKE_CHAR (1ULL << 6)
+#define LL_FS_MAKE_DIR (1ULL << 7)
+#define LL_FS_MAKE_REG (1ULL << 8)
+#define LL_FS_MAKE_SOCK (1ULL << 9)
+#define LL_FS_MAKE_FIFO (1ULL << 10)
+#define LL_FS_MAKE_BLOCK (1ULL << 11)
+#define LL_FS_MAKE_SYM (1ULL << 12)
+#define LL_FS_REFER (1ULL << 13)		/* ABI 2 */
+#define LL_FS_TRUNCATE (1ULL << 14)		/* ABI 3 */
+#define LL_FS_IOCTL_DEV (1ULL << 15)		/* ABI 5 */
+#define LL_NET_BIND_TCP (1ULL << 0)		/* ABI 4 */
+#define LL_NET_CONNECT_TCP (1ULL << 1)
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)	/* ABI 6 */
+#define LL_SCOPE_SIGNAL (1ULL << 1)
 
 static void
-inject_fault(const struct fault *f, const char *path)
+landlock_read_only(void)
 {
-	if (f->kind == FAULT_NONE || f->text[0] == '\0' || strstr(path, f->text) == NULL)
+#if defined(SYS_landlock_create_ruleset) && defined(SYS_landlock_restrict_self)
+	/* struct landlock_ruleset_attr as of ABI 6; an older kernel takes it while the new fields are 0. */
+	struct { uint64_t handled_access_fs, handled_access_net, scoped; } attr = { 0, 0, 0 };
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
+	long fd;
+
+	if (abi < 1)
+		return;	/* not built, or not enabled */
+	attr.handled_access_fs = LL_FS_WRITE_FILE | LL_FS_REMOVE_DIR | LL_FS_REMOVE_FILE | LL_FS_MAKE_CHAR |
+		LL_FS_MAKE_DIR | LL_FS_MAKE_REG | LL_FS_MAKE_SOCK | LL_FS_MAKE_FIFO | LL_FS_MAKE_BLOCK |
+		LL_FS_MAKE_SYM;
+	if (abi >= 2)
+		attr.handled_access_fs |= LL_FS_REFER;
+	if (abi >= 3)
+		attr.handled_access_fs |= LL_FS_TRUNCATE;
+	if (abi >= 4)
+		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+	if (abi >= 5)
+		attr.handled_access_fs |= LL_FS_IOCTL_DEV;
+	if (abi >= 6)
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+	fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (fd < 0)
 		return;
-	if (f->kind == FAULT_NETWORK) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-		if (fd < 0)
-			return;	/* refused, as it must be: extract normally */
-		close(fd);
-		signal(SIGABRT, SIG_DFL);
-		raise(SIGABRT);
-	}
-	/* The default actions, not a sanitizer's handlers: the parent must see the signal. */
-	if (f->kind == FAULT_SEGV) {
-		signal(SIGSEGV, SIG_DFL);
-		raise(SIGSEGV);
-	} else if (f->kind == FAULT_ABORT) {
-		signal(SIGABRT, SIG_DFL);
-		raise(SIGABRT);
-	}
-	for (;;)
-		pause();
+	syscall(SYS_landlock_restrict_self, (int)fd, 0);
+	close((int)fd);
+#endif
 }
 
 /*
- * No network and no new programs for the parsers: a seccomp filter makes
- * socket(2) and the exec calls fail with EACCES.  The worker talks to
- * irindex over the pipes it was given, so it loses nothing.  Where the
- * kernel has no seccomp, the worker runs without the filter (the other
- * limits still hold).
+ * The seccomp filter, on every kernel since 3.5: checked at each call,
+ * before Landlock looks at the file, so where both stand the filter
+ * answers and Landlock is the wall behind it, for whatever call the list
+ * misses.  Calls that reach out of the worker fail with EACCES: sockets,
+ * new programs, io_uring (which opens sockets and files behind the
+ * filter's back), ptrace, and another process's memory or descriptors.  Calls that would change a file fail
+ * with EROFS, as on a read-only mount: opening with O_WRONLY, O_RDWR,
+ * O_CREAT or O_TRUNC (checked in the flags argument of open and openat),
+ * creating, removing, renaming or linking names, truncating, and changing
+ * modes, owners, times or extended attributes.  openat2, whose flags are
+ * behind a pointer no filter can read, fails with ENOSYS, the answer of a
+ * kernel without it, so callers fall back to openat.  Reading stays
+ * allowed: the file named in each request, and the data the libraries
+ * load (libmagic's magic.mgc, poppler's encodings, glib's).  The worker
+ * talks to irindex over descriptors it already holds, so it loses nothing.
+ * Where the kernel has no seccomp, the worker runs without the filter.
  */
 static void
-deny_network_and_exec(void)
+seccomp_filter(void)
 {
-	static const int calls[] = { SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(execve),
+	static const int reach[] = {
+		SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(execve), SCMP_SYS(execveat),
 #ifndef IRS_SANITIZED
-				     /* LeakSanitizer stops the world with ptrace at exit. */
-				     SCMP_SYS(ptrace),
+		/* LeakSanitizer stops the world with ptrace at exit. */
+		SCMP_SYS(ptrace),
 #endif
-				     SCMP_SYS(execveat) };
-	scmp_filter_ctx ctx;
+		SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register),
+		SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev), SCMP_SYS(pidfd_getfd),
+	};
+	static const int changes[] = {
+		SCMP_SYS(creat), SCMP_SYS(open_by_handle_at), SCMP_SYS(unlink), SCMP_SYS(unlinkat),
+		SCMP_SYS(rmdir), SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2),
+		SCMP_SYS(mkdir), SCMP_SYS(mkdirat), SCMP_SYS(link), SCMP_SYS(linkat), SCMP_SYS(symlink),
+		SCMP_SYS(symlinkat), SCMP_SYS(mknod), SCMP_SYS(mknodat), SCMP_SYS(truncate),
+		SCMP_SYS(ftruncate), SCMP_SYS(fallocate), SCMP_SYS(chmod), SCMP_SYS(fchmod),
+		SCMP_SYS(fchmodat), SCMP_SYS(chown), SCMP_SYS(fchown), SCMP_SYS(lchown),
+		SCMP_SYS(fchownat), SCMP_SYS(utime), SCMP_SYS(utimes), SCMP_SYS(futimesat),
+		SCMP_SYS(utimensat), SCMP_SYS(setxattr), SCMP_SYS(lsetxattr), SCMP_SYS(fsetxattr),
+		SCMP_SYS(removexattr), SCMP_SYS(lremovexattr), SCMP_SYS(fremovexattr),
+#if defined(__x86_64__) || defined(__aarch64__)
+		/* Newer than this libseccomp: fchmodat2 (6.6), setxattrat and removexattrat (6.13). */
+		452, 463, 466,
+#endif
+	};
+	static const scmp_datum_t write_flags[] = { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC };
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	size_t i;
 
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (ctx == NULL)
 		return;
-	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
-		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), calls[i], 0);
+	for (i = 0; i < sizeof(reach) / sizeof(reach[0]); i++)
+		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), reach[i], 0);
+	for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++)
+		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EROFS), changes[i], 0);
+	for (i = 0; i < sizeof(write_flags) / sizeof(write_flags[0]); i++) {
+		scmp_datum_t f = write_flags[i];
+
+		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EROFS), SCMP_SYS(openat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, f, f));
+		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EROFS), SCMP_SYS(open), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, f, f));
+	}
+	seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0);
 	seccomp_load(ctx);
 	seccomp_release(ctx);
 }
 
-/* The process around the parsers: no core files, bounded memory, quiet, no network. */
+/*
+ * The process around the parsers: no core files, bounded memory, quiet,
+ * and a sandbox: no network, no new programs, nothing written.  The worker
+ * holds only its standard descriptors (on /dev/null), its two pipes and,
+ * in a sanitizer build, a copy of irindex's stderr for reports; spawn
+ * closed everything else irindex had.
+ */
 static void
 worker_setup(long memory_mib)
 {
 	struct rlimit rl = { 0, 0 };
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), i;
 
 	setrlimit(RLIMIT_CORE, &rl);
 #ifdef IRS_SANITIZED
@@ -482,13 +735,18 @@ worker_setup(long memory_mib)
 		setrlimit(RLIMIT_AS, &rl);
 	}
 #endif
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		close(null);
+	/* Whatever irindex had on 0, 1 and 2 is not the worker's; without /dev/null, nothing is. */
+	for (i = 0; i <= 2; i++) {
+		if (null < 0)
+			close(i);
+		else if (null != i)
+			dup2(null, i);
 	}
-	deny_network_and_exec();
+	if (null > 2)
+		close(null);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	landlock_read_only();
+	seccomp_filter();
 }
 
 static int
@@ -536,7 +794,7 @@ int
 extractors_worker_main(int argc, char **argv)
 {
 	extract_limits lim = { 0, 0, 0 };
-	struct fault fault = read_fault();
+	struct fault faults[MAX_FAULTS];
 	struct wbuf out = { NULL, 0, 0, 0 };
 	detector_t *det;
 	char path[PATH_MAX + 1];
@@ -546,6 +804,7 @@ extractors_worker_main(int argc, char **argv)
 		return 2;
 	lim.memory_mib = strtol(argv[2], NULL, 10);
 	lim.max_text = (size_t)strtoull(argv[3], NULL, 10);
+	read_faults(faults);
 	worker_setup(lim.memory_mib);
 	if ((det = detect_new()) == NULL)
 		return 1;
@@ -582,8 +841,7 @@ extractors_worker_main(int argc, char **argv)
 		memcpy(path, p, plen);
 		path[plen] = '\0';
 		job.path = path;
-		inject_fault(&fault, path);
-		run_job(det, &lim, &job, &res);
+		run_job(det, &lim, faults, &job, &res);
 		if (send_answer(&out, &res) != 0)
 			status = 1;
 		doc_clear(&res.doc);
@@ -762,8 +1020,9 @@ spawn(extractors_t *x, struct worker *w, irs_error *e)
 	int to[2], from[2];
 	char mem[32], text[32];
 	uint32_t hello[2];
+	struct rlimit nofile;
+	int maxfd = 65536, flags;
 	pid_t pid;
-	int flags;
 
 	snprintf(mem, sizeof(mem), "%ld", x->lim.memory_mib);
 	snprintf(text, sizeof(text), "%zu", x->lim.max_text);
@@ -773,6 +1032,9 @@ spawn(extractors_t *x, struct worker *w, irs_error *e)
 		close(to[0]), close(to[1]);
 		return irs_fail(e, IRS_INTERNAL, "cannot start an extractor: %s", strerror(errno));
 	}
+	/* For a kernel without close_range (before 5.9): the descriptors to close one by one. */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY && nofile.rlim_cur < (1U << 20))
+		maxfd = (int)nofile.rlim_cur;
 	pid = fork();
 	if (pid < 0) {
 		close(to[0]), close(to[1]), close(from[0]), close(from[1]);
@@ -781,11 +1043,18 @@ spawn(extractors_t *x, struct worker *w, irs_error *e)
 	if (pid == 0) {
 		/* Async-signal-safe calls only until exec. */
 		char *argv[] = { "irindex", EXTRACTORS_WORKER_FLAG, mem, text, NULL };
-		int in = fcntl(to[0], F_DUPFD, 10), answer = fcntl(from[1], F_DUPFD, 10);
+		int in = fcntl(to[0], F_DUPFD, 10), answer = fcntl(from[1], F_DUPFD, 10), fd;
 
 		if (in < 0 || answer < 0 || dup2(in, REQUEST_FD) < 0 || dup2(answer, ANSWER_FD) < 0)
 			_exit(127);
-		close_range(ANSWER_FD + 1, ~0U, 0);
+		/*
+		 * Nothing else of irindex's may reach the worker: not the database,
+		 * its WAL and shared memory, the lock or the log (opened close-on-exec),
+		 * nor a descriptor irindex inherited without that flag.
+		 */
+		if (close_range(ANSWER_FD + 1, ~0U, 0) != 0)
+			for (fd = ANSWER_FD + 1; fd < maxfd; fd++)
+				close(fd);
 		/* A worker never outlives irindex, even one stuck in a parser. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execv("/proc/self/exe", argv);
@@ -1128,7 +1397,7 @@ extractors_submit(extractors_t *x, const extract_job *job, irs_error *e)
 		extract_result res;
 		extract_job copy = *job;
 
-		run_job(x->det, &x->lim, job, &res);
+		run_job(x->det, &x->lim, NULL, job, &res);
 		if (res.outcome == EXTRACT_DOC && (res.doc.path = strdup(job->path)) == NULL) {
 			doc_clear(&res.doc);
 			skipped(&res, "out of memory");

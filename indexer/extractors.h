@@ -15,9 +15,21 @@
  * Does not own: the index.  Every SQLite write stays in irindex's single
  * process, in the done callback.
  *
- * IRSEARCH_TEST_EXTRACT_FAULT (tests only): "segv:TEXT", "hang:TEXT" or
- * "abort:TEXT" makes a worker crash, hang or abort on files whose path
- * contains TEXT, so that tests can show the run goes on.
+ * Workers are sandboxed: they hold no descriptor of irindex's (only
+ * /dev/null on 0-2, their two pipes and the file being parsed), and run
+ * with no_new_privs, Landlock where the kernel has it, and a seccomp
+ * filter, so they can read files but open no socket, start no program,
+ * and write, create, remove or change no file (docs/SECURITY.md, "Least
+ * privilege").
+ *
+ * IRSEARCH_TEST_EXTRACT_FAULT (tests only): KIND:TEXT, or several joined
+ * by commas, acts on files whose path contains TEXT, once the worker has
+ * opened the file: "segv", "hang" or "abort" makes the worker crash, hang
+ * (holding the file) or abort, so that tests can show the run goes on;
+ * "network" tries a socket and aborts if it gets one; "write" and "reach"
+ * try what an exploited parser would (write, create, remove or change
+ * files; sockets, programs, io_uring, irindex's descriptors, memory and
+ * signals, device ioctls) and skip the file with how each call failed.
  */
 #ifndef IRSEARCH_INDEXER_EXTRACTORS_H
 #define IRSEARCH_INDEXER_EXTRACTORS_H

@@ -2,12 +2,13 @@
 # irsearchd's life: one daemon per socket (a second refuses, a stale socket
 # file is replaced, a path that is not a socket is left alone), SIGTERM,
 # the pid file, the socket's permissions (0600, --socket-mode, refusals,
-# another account kept out), root without --user refused, an index that
-# appears or changes while the daemon runs, SIGHUP.
+# another account kept out), root without --user refused, root with --user
+# dropped for good, an index that appears or changes while the daemon runs,
+# SIGHUP.
 . "$(dirname "$0")/lib.sh"
 daemon_require
 
-plan 45
+plan 54
 
 srv=$(daemon_dir srv)
 cp -R "$IRS_SRC/corpus" "$srv/corpus"
@@ -41,6 +42,20 @@ first_pid=$daemon_pid
 first_err=$daemon_err
 is "$(stat -c %a "$sock")" 600 "its socket has mode 0600 by default"
 is "$(cat "$srv/irsearchd.pid" 2>/dev/null)" "$first_pid" "--pidfile holds the daemon's pid"
+# Root with --user: the daemon binds, hands its socket over, then is that account for good.
+if is_root; then
+	nb_uid=$(id -u nobody)
+	nb_gid=$(id -g nobody)
+	st=$(cat "/proc/$first_pid/status" 2>/dev/null)
+	like "$st" "^Uid:[[:space:]]+$nb_uid[[:space:]]+$nb_uid[[:space:]]+$nb_uid[[:space:]]+$nb_uid\$" \
+		"started as root with --user nobody, the daemon runs as nobody (real, effective, saved, file uid)"
+	like "$st" "^Gid:[[:space:]]+$nb_gid[[:space:]]+$nb_gid[[:space:]]+$nb_gid[[:space:]]+$nb_gid\$" \
+		"...in nobody's group"
+	like "$st" "^CapEff:[[:space:]]+0+\$" "...with no capability left"
+	is "$(stat -c %U "$sock")" nobody "...and nobody owns its socket"
+else
+	skip 4 "not running as root"
+fi
 # shellcheck disable=SC2086
 run timeout 20 "$IRSEARCHD" --socket "$sock" $DAEMON_USER_ARGS --db "$db"
 status_is 2 "a second daemon on the same socket exits 2"
@@ -89,6 +104,18 @@ is $? 0 "...and it stops cleanly"
 # shellcheck disable=SC2086
 run timeout 20 "$IRSEARCHD" --socket "$sock" $DAEMON_USER_ARGS --db "$db" --socket-mode 0666
 status_is 2 "--socket-mode 0666 (writable by others) is refused: exit 2"
+ok "...creating no socket" test ! -e "$sock"
+# The same from socket_mode in [searchd] of the config file.
+printf '[searchd]\nsocket_mode = 0660\n' >"$srv/mode.conf"
+daemon_start "$sock" --config "$srv/mode.conf" --db "$db"
+is $? 0 "socket_mode = 0660 in the config: the daemon starts"
+is "$(stat -c %a "$sock")" 660 "...and its socket has mode 0660"
+daemon_stop
+is $? 0 "...and it stops cleanly"
+printf '[searchd]\nsocket_mode = 0666\n' >"$srv/bad-mode.conf"
+# shellcheck disable=SC2086
+run timeout 20 "$IRSEARCHD" --socket "$sock" $DAEMON_USER_ARGS --config "$srv/bad-mode.conf" --db "$db"
+status_is 2 "socket_mode = 0666 in the config is refused: exit 2"
 ok "...creating no socket" test ! -e "$sock"
 
 # Another account cannot connect to a 0600 socket.
