@@ -155,12 +155,16 @@ count_skip(struct run *r, const char *path, const char *reason)
 {
 	int i;
 
+	char key[sizeof(r->reasons[0].reason)];
+
 	r->skipped++;
 	note(r, NOTE, "%s: skipped: %s", path, reason);
+	/* Reasons are counted as the summary shows them: cut to the slot's size. */
+	snprintf(key, sizeof(key), "%s", reason);
 	for (i = 0; i < MAX_REASONS; i++) {
 		if (r->reasons[i].count == 0)
-			snprintf(r->reasons[i].reason, sizeof(r->reasons[i].reason), "%s", reason);
-		if (strcmp(r->reasons[i].reason, reason) == 0) {
+			memcpy(r->reasons[i].reason, key, sizeof(key));
+		if (strcmp(r->reasons[i].reason, key) == 0) {
 			r->reasons[i].count++;
 			return;
 		}
@@ -506,7 +510,8 @@ print_summary(struct run *r, double seconds)
 			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%d %s", i == 0 ? " (" : ", ",
 					      r->reasons[i].count, r->reasons[i].reason);
 		if (r->other_reasons > 0 && n < sizeof(line))
-			n += (size_t)snprintf(line + n, sizeof(line) - n, ", %d other", r->other_reasons);
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%d other", i == 0 ? " (" : ", ",
+					      r->other_reasons);
 		if (n < sizeof(line))
 			snprintf(line + n, sizeof(line) - n, "%s, %d failed, %.2f s", r->skipped > 0 ? ")" : "",
 				 r->failed, seconds);

@@ -19,7 +19,7 @@ MKDOC=$IRS_BIN/tests/mkdoc
 [ -x "$MKDOC" ] || { echo "Bail out! no $MKDOC (run make tests)"; exit 2; }
 [ -d /proc/self/fd ] || skip_all "no /proc to read a worker's descriptors from"
 
-plan 33
+plan 34
 
 # A sanitizer build's worker keeps a copy of irindex's stderr for its reports.
 sanitized=
@@ -177,6 +177,7 @@ before=$(stat -c '%a %s %Y %i' "$p/probe-write.md")
 IRSEARCH_TEST_EXTRACT_FAULT=write:probe-write,reach:probe-reach run "$IRINDEX" --db "$real/probe.db" -j 2 "$p"
 status_is 0 "the probes' run exits 0"
 like "$out" "^irindex: 1 added, " "...and indexes the ordinary report"
+like "$out" " 2 skipped \\([0-9]+ [^)]*\\), 0 failed" "...and its summary counts the long skip reasons in brackets"
 skipline() { grep -F "irindex: $p/$1: skipped: " "$tmp/err" | sed 's/.*: skipped: //'; }
 wr=$(skipline probe-write.md)
 like "$wr" "^write probe: create EROFS, write EROFS, trunc EROFS, " \
