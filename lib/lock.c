@@ -20,8 +20,10 @@ static long
 holder_pid(int fd)
 {
 	char buf[32];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	ssize_t n;
 
+	while ((n = pread(fd, buf, sizeof(buf) - 1, 0)) < 0 && errno == EINTR)
+		;
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
@@ -42,7 +44,9 @@ lock_acquire(const char *db_path, int wait, index_lock_t **out, irs_error *e)
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
 	}
 	snprintf(l->path, len, "%s.lock", db_path);
-	l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* open(2) can be interrupted on network file systems (and FUSE). */
+	while ((l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 && errno == EINTR)
+		;
 	if (l->fd < 0) {
 		irs_fail(e, IRS_INTERNAL, "%s: cannot open the lock file: %s", l->path, strerror(errno));
 		free(l->path);
@@ -68,8 +72,11 @@ lock_acquire(const char *db_path, int wait, index_lock_t **out, irs_error *e)
 	/* Who holds it, for the next one's message; the lock itself is the flock,
 	 * so failing to write the pid only makes that message vaguer. */
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(l->fd, 0) == 0)
-		(void)!pwrite(l->fd, pid, strlen(pid), 0);
+	while ((rc = ftruncate(l->fd, 0)) != 0 && errno == EINTR)
+		;
+	if (rc == 0)
+		while (pwrite(l->fd, pid, strlen(pid), 0) < 0 && errno == EINTR)
+			;
 	*out = l;
 	return IRS_OK;
 }
@@ -82,8 +89,9 @@ lock_release(index_lock_t *l)
 	/* The file stays: removing it could let two runs lock two different
 	 * files.  A stale pid left in it is never shown: it is read only while
 	 * the lock is held. */
-	(void)!ftruncate(l->fd, 0);
-	flock(l->fd, LOCK_UN);
+	while (ftruncate(l->fd, 0) != 0 && errno == EINTR)
+		;
+	flock(l->fd, LOCK_UN);	/* never waits; close(2) would drop it anyway */
 	close(l->fd);
 	free(l->path);
 	free(l);

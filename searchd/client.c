@@ -16,7 +16,7 @@ client_connect(const char *path)
 {
 	struct sockaddr_un addr;
 	client_t *c;
-	int fd, saved;
+	int fd, rc, saved;
 
 	memset(&addr, 0, sizeof(addr));
 	addr.sun_family = AF_UNIX;
@@ -28,7 +28,11 @@ client_connect(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return NULL;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || (c = calloc(1, sizeof(*c))) == NULL) {
+	/* Interrupted (waiting for room in a busy daemon's backlog), a Unix
+	 * connect has not started: it is tried again. */
+	while ((rc = connect(fd, (struct sockaddr *)&addr, sizeof(addr))) != 0 && errno == EINTR)
+		;
+	if ((rc != 0 && errno != EISCONN) || (c = calloc(1, sizeof(*c))) == NULL) {
 		saved = errno;
 		close(fd);
 		errno = saved;

@@ -298,6 +298,8 @@ accept_clients(struct server *s)
 		socklen_t len = sizeof(cred);
 		struct conn *c;
 
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;	/* a signal, or a client gone before it was taken: the next one */
 		if (fd < 0) {
 			/* Out of descriptors, the pending connection stays pending and the
 			 * listening socket stays readable: stop watching it until a client
@@ -307,13 +309,14 @@ accept_clients(struct server *s)
 				epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->opt->listen_fd, NULL);
 				s->accept_paused = 1;
 			}
-			return;
+			return;	/* EAGAIN: none left; anything else: epoll says when to retry */
 		}
 		if (s->nclients >= s->opt->max_clients || fd >= s->nfds) {
 			static const char busy[] =
 				"{\"ok\":false,\"error\":{\"code\":\"unavailable\",\"message\":\"too many clients; try again later\"}}\n";
 
-			(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			while (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno == EINTR)
+				;
 			close(fd);
 			continue;
 		}
@@ -348,8 +351,10 @@ take_answers(struct server *s)
 {
 	char buf[256];
 	job_t *job;
+	ssize_t n;
 
-	while (read(s->notify_rd, buf, sizeof(buf)) > 0)
+	/* Drained to EAGAIN: the pipe is level-triggered, and its bytes only wake the loop. */
+	while ((n = read(s->notify_rd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
 		;
 	while ((job = pool_take_done(s->pool)) != NULL) {
 		/* The connection may have closed meanwhile, its fd even reused. */
@@ -388,8 +393,11 @@ static void
 handle_signal(struct server *s)
 {
 	struct signalfd_siginfo si;
+	ssize_t n;
 
-	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+	while ((n = read(s->sigfd, &si, sizeof(si))) == sizeof(si) || (n < 0 && errno == EINTR)) {
+		if (n < 0)
+			continue;
 		if (si.ssi_signo == SIGHUP) {
 			if (s->opt->reopen_log != NULL) {
 				FILE *f = s->opt->reopen_log();
@@ -494,6 +502,8 @@ server_run(const server_options *opt, irs_error *e)
 		struct epoll_event ev[64];
 		int n = epoll_wait(s.epfd, ev, 64, 1000), i;
 
+		/* EINTR (even without handlers, after SIGSTOP and SIGCONT) is a wake-up:
+		 * no events, but the idle sweep and the stop check below run. */
 		if (n < 0 && errno != EINTR) {
 			rc = irs_fail(e, IRS_INTERNAL, "epoll_wait: %s", strerror(errno));
 			break;
