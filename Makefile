@@ -5,7 +5,9 @@
 #   make check      install missing packages, run every test, also under ASan/UBSan,
 #                   then each fuzz target for FUZZ_SMOKE_SECONDS
 #   make fuzz       FUZZ_SECONDS=60: each libFuzzer target in tests/fuzz/ that long
-#   make bench      BENCH_DOCS=10000: index and query speed against bare FTS5 (bench/run)
+#   make bench      BENCH_DOCS=10000: index and query speed against bare FTS5 (bench/run),
+#                   then the soak (BENCH_SOAK=0 skips it)
+#   make soak       BENCH_SOAK_SECONDS=600: irsearchd's memory and descriptors under load (bench/soak)
 #   make install    PREFIX=/usr/local DESTDIR=  (bin/, lib/irsearch/, share/man/)
 #   make clean
 .SUFFIXES:
@@ -39,7 +41,8 @@ LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 EXT_OBJ = $(BUILD)/ext/tokenize.o $(BUILD)/ext/error.o $(BUILD)/ext/extension.o
 TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 PROGS = $(BUILD)/irindex $(BUILD)/irsearch $(BUILD)/irsearchd
-DAEMON_OBJ = $(BUILD)/searchd/irsearchd.o $(BUILD)/searchd/server.o $(BUILD)/searchd/pool.o
+DAEMON_OBJ = $(BUILD)/searchd/irsearchd.o $(BUILD)/searchd/server.o $(BUILD)/searchd/pool.o \
+	$(BUILD)/searchd/cache.o
 HEADERS = $(wildcard include/irsearch/*.h)
 
 all: $(PROGS) $(BUILD)/irsearch.so
@@ -109,7 +112,12 @@ bench:
 	$(MAKE) bench-tools
 	bench/run $(BUILD)
 
-.PHONY: bench bench-tools
+soak:
+	@scripts/install-deps --bench
+	$(MAKE) bench-tools
+	bench/soak $(BUILD)
+
+.PHONY: bench bench-tools soak
 
 tests: all $(TESTS) $(BUILD)/tests/sockclient $(BUILD)/tests/mkdoc $(BUILD)/tests/relevance
 

@@ -10,7 +10,9 @@
  *   --fts5 DB       the bare-FTS5 baseline: a table t(body) queried with
  *                   SELECT rowid FROM t WHERE t MATCH ? ORDER BY rank LIMIT 10
  *   --socket PATH   irsearchd: one {"op":"search"} request per query, limit
- *                   10, every field (snippets included), answer read whole
+ *                   10, every field (snippets included), answer read whole;
+ *                   with --no-cache each says "cache":false (the daemon
+ *                   computes every answer afresh)
  *
  * QUERIES is a file of lines "class<TAB>irsearch query<TAB>FTS5 query".
  *
@@ -46,6 +48,8 @@
 #define WARMUP_QUERIES 10	/* per connection, before a throughput round */
 
 typedef enum bench_mode { MODE_IRSEARCH, MODE_FTS5, MODE_SOCKET } bench_mode;
+
+static int no_cache;	/* --no-cache: requests say "cache":false */
 
 typedef struct query {
 	int cls;		/* index into classes[] */
@@ -126,6 +130,9 @@ read_queries(const char *path)
 		q->request = NULL;
 		if (mode == MODE_SOCKET) {
 			json_t *req = json_pack("{s:s,s:s,s:i}", "op", "search", "q", q->irs, "limit", 10);
+
+			if (req != NULL && no_cache)
+				json_object_set_new(req, "cache", json_false());
 
 			if (req == NULL || (q->request = json_dumps(req, JSON_COMPACT)) == NULL)
 				die(path, "a query is not valid UTF-8");
@@ -408,7 +415,7 @@ throughput(int clients, int rounds, double seconds)
 static void
 usage(void)
 {
-	fputs("usage: query-bench --irsearch DB|--fts5 DB|--socket PATH [--rounds R] [--seed S]\n"
+	fputs("usage: query-bench --irsearch DB|--fts5 DB|--socket PATH [--no-cache] [--rounds R] [--seed S]\n"
 	      "                   [--clients N --seconds S] QUERIES\n", stderr);
 	exit(2);
 }
@@ -431,6 +438,8 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc) {
 			mode = MODE_SOCKET;
 			target = argv[++i];
+		} else if (strcmp(argv[i], "--no-cache") == 0) {
+			no_cache = 1;
 		} else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
 			rounds = atoi(argv[++i]);
 		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {

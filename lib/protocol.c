@@ -24,7 +24,8 @@ static const struct {
 	{ "snippet", FIELD_SNIPPET }, { "page", FIELD_PAGE },	    { "passages", FIELD_PASSAGES },
 };
 
-static const char *const search_keys[] = { "op", "q", "limit", "offset", "sort", "markers", "fields", "explain", NULL };
+static const char *const search_keys[] = { "op", "q", "limit", "offset", "sort", "markers", "fields", "explain",
+					    "cache", NULL };
 static const char *const doc_keys[] = { "op", "id", "text", NULL };
 static const char *const bare_keys[] = { "op", NULL };
 
@@ -154,7 +155,18 @@ parse_search(json_t *o, protocol_request *req, irs_error *e)
 			return irs_fail(e, IRS_BAD_REQUEST, "\"explain\" must be true or false");
 		s->explain = json_is_true(v);
 	}
+	if ((v = json_object_get(o, "cache")) != NULL) {
+		if (!json_is_boolean(v))
+			return irs_fail(e, IRS_BAD_REQUEST, "\"cache\" must be true or false");
+		req->no_cache = json_is_false(v);
+	}
 	return IRS_OK;
+}
+
+char *
+protocol_request_key(const protocol_request *req)
+{
+	return req->json != NULL ? json_dumps(req->json, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 }
 
 static irs_code

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include "irsearch/printer.h"
 #include "irsearch/protocol.h"
 #include "irsearch/store.h"
+#include "cache.h"
 #include "pool.h"
 
 struct worker {
@@ -39,6 +41,7 @@ struct pool {
 	int nworkers;
 	struct worker *workers;
 	time_t started;
+	answer_cache_t *cache;	/* NULL when disabled */
 };
 
 static double
@@ -113,6 +116,55 @@ worker_store(struct worker *w, unsigned generation, irs_error *e)
 	return w->store;
 }
 
+/* A copy of a kept answer that says it was kept: {"ok":true,"cached":true,... */
+static char *
+mark_cached(char *line)
+{
+	size_t n = strlen(line);
+	char *out = malloc(n + 16);
+
+	if (out != NULL) {
+		memcpy(out, line, 10);		/* {"ok":true */
+		memcpy(out + 10, ",\"cached\":true", 14);
+		memcpy(out + 24, line + 10, n - 10 + 1);
+	}
+	free(line);
+	return out;
+}
+
+/*
+ * A search through the answer cache.  The key starts with the index's
+ * state tag, read in the read transaction the search then runs in, so a
+ * kept answer always names the index it was computed on: after irindex
+ * commits, the same request has another key.  Only successes are kept.
+ */
+static char *
+answer_through_cache(pool_t *p, store_t *store, const protocol_request *req, const protocol_server_info *info)
+{
+	sqlite3 *db = store_db(store);
+	char tag[128], *request = NULL, *key = NULL, *line = NULL;
+	irs_error e;
+
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return protocol_answer(store, req, info);
+	if (store_state_tag(store, tag, sizeof(tag), &e) == IRS_OK && (request = protocol_request_key(req)) != NULL &&
+	    (key = malloc(strlen(tag) + strlen(request) + 2)) != NULL) {
+		sprintf(key, "%s\n%s", tag, request);
+		if ((line = cache_get(p->cache, key)) != NULL)
+			line = mark_cached(line);
+	}
+	if (line == NULL) {
+		line = protocol_answer(store, req, info);
+		if (line != NULL && key != NULL && strncmp(line, "{\"ok\":true", 10) == 0)
+			cache_put(p->cache, key, line);
+	}
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	free(request);
+	free(key);
+	return line;
+}
+
 static void
 answer(struct worker *w, job_t *job, unsigned generation)
 {
@@ -130,7 +182,10 @@ answer(struct worker *w, job_t *job, unsigned generation)
 		job->answer = printer_json_error(e.code, e.msg);
 	} else {
 		w->deadline_ms = opt->budget_ms > 0 ? start + opt->budget_ms : 0;
-		job->answer = protocol_answer(store, &req, &info);
+		if (req.op == OP_SEARCH && w->pool->cache != NULL && !req.no_cache && store != NULL)
+			job->answer = answer_through_cache(w->pool, store, &req, &info);
+		else
+			job->answer = protocol_answer(store, &req, &info);
 		w->deadline_ms = 0;
 	}
 	protocol_request_free(&req);
@@ -188,6 +243,7 @@ pool_start(const pool_options *opt, irs_error *e)
 	}
 	p->opt = *opt;
 	p->started = time(NULL);
+	p->cache = cache_new(opt->cache_bytes);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	for (i = 0; i < opt->workers; i++) {
@@ -255,6 +311,7 @@ pool_stop(pool_t *p)
 		job_free(job);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->wake);
+	cache_free(p->cache);
 	free(p->workers);
 	free(p);
 }

@@ -35,6 +35,7 @@ typedef struct pool_options {
 	int budget_ms;		/* per query; 0: none */
 	search_request defaults;	/* limit, weights, snippet length */
 	int notify_fd;		/* a byte is written here when an answer is ready */
+	size_t cache_bytes;	/* the answer cache's budget (cache.h); 0: no cache */
 } pool_options;
 
 /* Starts the workers; NULL with e filled on failure. */

@@ -44,6 +44,7 @@ typedef struct protocol_request {
 	unsigned fields;	/* OP_SEARCH: FIELD_* mask */
 	int64_t doc_id;		/* OP_DOC */
 	int doc_text;		/* OP_DOC: include the text */
+	int no_cache;		/* OP_SEARCH: "cache": false, answer without the daemon's cache */
 	void *json;		/* the parsed request, owner of the strings above */
 } protocol_request;
 
@@ -58,6 +59,13 @@ irs_code protocol_parse_request(const char *line, size_t n, const search_request
 				protocol_request *req, irs_error *e);
 
 void protocol_request_free(protocol_request *req);
+
+/*
+ * The request in canonical form (its JSON, keys sorted, no spaces), for
+ * the daemon's answer cache: two requests asking the same have one key.
+ * Caller frees with free(); NULL when out of memory.
+ */
+char *protocol_request_key(const protocol_request *req);
 
 /* Facts for the "stats" answer that only the server knows. */
 typedef struct protocol_server_info {
