@@ -565,6 +565,32 @@ default_jobs(void)
 	return n < 1 ? 1 : n > IRS_MAX_EXTRACT_WORKERS ? IRS_MAX_EXTRACT_WORKERS : (int)n;
 }
 
+/*
+ * Opens the index for writing.  With --full, an index that is damaged or
+ * of an older format (what the error messages tell the user to rebuild
+ * with --full) is renamed aside, never deleted, and a new one is built in
+ * its place; another program's database is still refused untouched.
+ */
+static irs_code
+open_index(struct run *r, const char *db_path, const char *languages, irs_error *e)
+{
+	char aside[PATH_MAX + 32];
+	store_health health;
+	irs_code rc = store_open(db_path, STORE_WRITE, languages, &r->store, e);
+
+	if (rc == IRS_OK || !r->full || r->dry_run)
+		return rc;
+	health = store_probe(db_path);
+	if (health != STORE_DAMAGED && health != STORE_OLDER)
+		return rc;
+	if (store_set_aside(db_path, aside, sizeof(aside), e) != IRS_OK)
+		return e->code;
+	note(r, NOTE_ALWAYS, "%s: %s index set aside as %s; building a new one", db_path,
+	     health == STORE_DAMAGED ? "damaged" : "outdated", aside);
+	irs_error_clear(e);
+	return store_open(db_path, STORE_WRITE, languages, &r->store, e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -683,7 +709,7 @@ main(int argc, char **argv)
 	} else if (db_path == NULL ||
 		   (!r.dry_run && (store_prepare_folder(db_path, &e) != IRS_OK ||
 				   lock_acquire(db_path, wait_for_lock, &lock, &e) != IRS_OK)) ||
-		   store_open(db_path, STORE_WRITE, languages, &r.store, &e) != IRS_OK ||
+		   open_index(&r, db_path, languages, &e) != IRS_OK ||
 		   (!r.dry_run && extractors_new(&lim, in_process ? 0 : (int)jobs, on_extracted, &r,
 						 &r.extractors, &e) != IRS_OK) ||
 		   (!r.dry_run && store_begin(r.store, &e) != IRS_OK)) {

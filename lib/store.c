@@ -7,11 +7,13 @@
  * content tables are known for.  documents.id is the FTS5 rowid.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "irsearch/limits.h"
 #include "irsearch/store.h"
@@ -355,6 +357,72 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 		return rc;
 	}
 	*out = s;
+	return IRS_OK;
+}
+
+store_health
+store_probe(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	store_health h = STORE_DAMAGED;
+	int64_t app = -1, version = -1;
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		return STORE_MISSING;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT (SELECT application_id FROM pragma_application_id),"
+			       " (SELECT user_version FROM pragma_user_version),"
+			       " (SELECT count(*) FROM sqlite_master)", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		app = sqlite3_column_int64(st, 0);
+		version = sqlite3_column_int64(st, 1);
+		if (app != IRS_APPLICATION_ID)
+			h = app == 0 && sqlite3_column_int64(st, 2) == 0 ? STORE_DAMAGED : STORE_FOREIGN;
+		else if (version > IRS_FORMAT_VERSION)
+			h = STORE_NEWER;
+		else if (version < IRS_FORMAT_VERSION)
+			h = STORE_OLDER;
+		else
+			h = STORE_HEALTHY;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (h == STORE_HEALTHY &&
+	    (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK ||
+	     sqlite3_step(st) != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0))
+		h = STORE_DAMAGED;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return h;
+}
+
+irs_code
+store_set_aside(const char *path, char *moved_to, size_t cap, irs_error *e)
+{
+	char wal[PATH_MAX + 16], to_wal[PATH_MAX + 32];
+	struct stat sb;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (i == 0)
+			snprintf(moved_to, cap, "%s.damaged", path);
+		else
+			snprintf(moved_to, cap, "%s.damaged.%d", path, i);
+		if (lstat(moved_to, &sb) != 0 && errno == ENOENT)
+			break;
+	}
+	if (i == 1000)
+		return irs_fail(e, IRS_INTERNAL, "%s: no free name to set the damaged index aside", path);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(to_wal, sizeof(to_wal), "%s-wal", moved_to);
+	if (rename(path, moved_to) != 0)
+		return irs_fail(e, IRS_INTERNAL, "%s: cannot set the damaged index aside: %s", path, strerror(errno));
+	if (rename(wal, to_wal) != 0 && errno != ENOENT)
+		return irs_fail(e, IRS_INTERNAL, "%s: cannot set its WAL aside: %s", wal, strerror(errno));
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	unlink(wal);
 	return IRS_OK;
 }
 

@@ -46,6 +46,26 @@ typedef struct store_stamp {
 irs_code store_open(const char *path, store_mode mode, const char *languages,
 		    store_t **out, irs_error *e);
 
+/* What store_probe finds at an index path. */
+typedef enum store_health {
+	STORE_HEALTHY,		/* an index of this format that passes SQLite's quick check */
+	STORE_MISSING,		/* no file */
+	STORE_FOREIGN,		/* another program's SQLite database: never touched */
+	STORE_NEWER,		/* an index of a newer irsearch */
+	STORE_OLDER,		/* an index of an older format */
+	STORE_DAMAGED		/* not readable as a database, or failing the quick check */
+} store_health;
+
+/* Looks at the file at path without changing it (a quick check reads it all). */
+store_health store_probe(const char *path);
+
+/*
+ * Renames a damaged or outdated index (and its -wal) to PATH.damaged,
+ * PATH.damaged.1, ..., so that a new one can be built in its place and
+ * nothing is deleted; removes its -shm.  moved_to (cap bytes) gets the name.
+ */
+irs_code store_set_aside(const char *path, char *moved_to, size_t cap, irs_error *e);
+
 /* Creates the folder that will hold the index at path (and its parents), private to its user. */
 irs_code store_prepare_folder(const char *path, irs_error *e);
 

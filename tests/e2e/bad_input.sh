@@ -4,7 +4,7 @@
 # (irindex 0/1/2, irsearch 0/1/2), never a crash.
 . "$(dirname "$0")/lib.sh"
 
-plan 79
+plan 88
 
 # one_line PROG DESC: the last run wrote exactly one line on stderr, "PROG: ...".
 one_line() {
@@ -210,6 +210,25 @@ run "$IRINDEX" --db "$base/garbage.db" "$good"
 status_is 2 "a garbage file as database: irindex exits 2"
 one_line irindex "...with one line on stderr"
 ok "...and leaves the file as it was" cmp -s "$base/garbage.db" "$base/garbage.orig"
+
+# An index cut short (a copy interrupted, a disk that lost its end): every
+# program says it is damaged and how to rebuild it, and nothing crashes.
+run "$IRINDEX" --db "$base/cut.db" "$IRS_SRC/corpus"
+status_is 0 "irindex builds an index of the corpus to cut short"
+truncate -s "$(($(stat -c %s "$base/cut.db") / 3))" "$base/cut.db"
+run "$IRSEARCH" --db "$base/cut.db" cooperation
+status_is 2 "a query over an index cut to a third: exit 2"
+like "$err" "damaged.*irindex --full" "...saying the index is damaged and to rebuild it with irindex --full"
+run "$IRINDEX" --db "$base/cut.db" "$IRS_SRC/corpus"
+status_is 2 "irindex over that index: exit 2"
+like "$err" "damaged.*irindex --full" "...saying so too"
+cp "$base/cut.db" "$base/cut.orig"
+run "$IRINDEX" --full --db "$base/cut.db" "$IRS_SRC/corpus"
+status_is 0 "irindex --full, as told, rebuilds it: exit 0"
+like "$err" "damaged index set aside as .*cut\.db\.damaged; building a new one" "...saying where the damaged one went"
+ok "...which is kept byte for byte" cmp -s "$base/cut.db.damaged" "$base/cut.orig"
+run "$IRSEARCH" --db "$base/cut.db" cooperation
+status_is 0 "...and the new index answers"
 
 if command -v sqlite3 >/dev/null 2>&1; then
 	sqlite3 "$base/other.db" "CREATE TABLE notes(x); INSERT INTO notes VALUES('keep me')"
