@@ -391,6 +391,26 @@ is_matched(const struct hit *hits, int n, int pos)
 	return 0;
 }
 
+/*
+ * Appends n bytes of text, the separators of irs_snippet's result made
+ * spaces: extraction drops control bytes, but a row written by other means
+ * may hold them, and a passage must not split in two.
+ */
+static void
+append_text(sqlite3_str *out, const char *text, int n)
+{
+	int i, from = 0;
+
+	for (i = 0; i < n; i++) {
+		if (text[i] != SNIPPET_PASSAGE_SEP && text[i] != SNIPPET_PAGE_SEP)
+			continue;
+		sqlite3_str_append(out, text + from, i - from);
+		sqlite3_str_appendchar(out, 1, ' ');
+		from = i + 1;
+	}
+	sqlite3_str_append(out, text + from, n - from);
+}
+
 /* Appends one passage: the text of its tokens, matched ones between the markers. */
 static void
 append_passage(sqlite3_str *out, const char *text, const struct window *w, const struct span *sp,
@@ -404,10 +424,10 @@ append_passage(sqlite3_str *out, const char *text, const struct window *w, const
 		int matched = is_matched(hits, n, w->start + i);
 
 		if (i > 0)
-			sqlite3_str_append(out, text + sp->ends[i - 1], sp->starts[i] - sp->ends[i - 1]);
+			append_text(out, text + sp->ends[i - 1], sp->starts[i] - sp->ends[i - 1]);
 		if (matched)
 			sqlite3_str_appendall(out, open);
-		sqlite3_str_append(out, text + sp->starts[i], sp->ends[i] - sp->starts[i]);
+		append_text(out, text + sp->starts[i], sp->ends[i] - sp->starts[i]);
 		if (matched)
 			sqlite3_str_appendall(out, close);
 	}

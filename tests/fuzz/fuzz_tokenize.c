@@ -14,7 +14,8 @@
  * lets highlight() and snippet() skip stemming; as many positions for a
  * query.  Then in an in-memory FTS5 table holding the text: every query run
  * through query_compile and as a raw quoted string, a prefix string and an
- * exact (IRS_EXACT_MARK) string, with highlight(), snippet() and bm25().
+ * exact (IRS_EXACT_MARK) string, with highlight(), snippet(), bm25() and
+ * irs_snippet (its passages must be pieces of the text).
  * None may fail; highlight() with empty markers must give back the text
  * (one without NULs, where highlight() cuts); and a text must be found by
  * its own words as a phrase, stemmed, exact and as a prefix.
@@ -25,6 +26,7 @@
 
 #include "harness.h"
 #include "irsearch/query.h"
+#include "irsearch/snippet.h"
 #include "irsearch/tokenize.h"
 
 /* Longest text checked to be found by its own phrase (longer ones are only searched). */
@@ -60,7 +62,7 @@ exec(const char *sql)
 static sqlite3_stmt *
 prepare(const char *fmt, int config)
 {
-	char *sql = sqlite3_mprintf(fmt, config, config, config, config, config, config);
+	char *sql = sqlite3_mprintf(fmt, config, config, config, config, config, config, config, config);
 	sqlite3_stmt *st = NULL;
 
 	if (sql == NULL ||
@@ -79,7 +81,8 @@ setup(void)
 	void *ud = NULL;
 	int i;
 
-	if (sqlite3_open(":memory:", &db) != SQLITE_OK || tokenize_register(db, &e) != IRS_OK)
+	if (sqlite3_open(":memory:", &db) != SQLITE_OK || tokenize_register(db, &e) != IRS_OK ||
+	    snippet_register(db, &e) != IRS_OK)
 		fuzz_fail("cannot set up an in-memory database with the tokenizer");
 	for (i = 0; i < (int)NCONFIGS; i++) {
 		char *sql = sqlite3_mprintf("CREATE VIRTUAL TABLE t%d USING"
@@ -92,7 +95,8 @@ setup(void)
 				     " VALUES(1, ?1, 'Anna Ivanova', ?1)", i);
 		searches[i] = prepare("SELECT rowid, title, highlight(t%d, 0, '', ''),"
 				      " highlight(t%d, 2, '[', ']'),"
-				      " snippet(t%d, -1, '<', '>', '...', 8), bm25(t%d)"
+				      " snippet(t%d, -1, '<', '>', '...', 8), bm25(t%d),"
+				      " irs_snippet(t%d, '', '', 12, 3)"
 				      " FROM t%d WHERE t%d MATCH ?1", i);
 	}
 	/* The tokenizer itself, as FTS5 finds it. */
@@ -212,6 +216,46 @@ check_tokenizer(int config, const char *text, int n)
 	emitted_free(&aux);
 }
 
+/*
+ * irs_snippet without markers: each passage, but for the "..." that mark
+ * its cuts, is a piece of the text (in which the result's separators read
+ * as spaces, as irs_snippet writes them), so its positions met the right
+ * bytes.
+ */
+static void
+check_passages(const char *snip, const char *original)
+{
+	char *copy = strdup(snip), *text = strdup(original), *p, *next;
+
+	if (copy == NULL || text == NULL)
+		fuzz_fail("out of memory");
+	for (p = text; *p != '\0'; p++)
+		if (*p == SNIPPET_PASSAGE_SEP || *p == SNIPPET_PAGE_SEP)
+			*p = ' ';
+	for (p = copy; p != NULL && *p != '\0'; p = next) {
+		char *sep = strchr(p, SNIPPET_PAGE_SEP), *piece;
+		size_t n;
+
+		next = strchr(p, SNIPPET_PASSAGE_SEP);
+		if (next != NULL)
+			*next++ = '\0';
+		if (sep == NULL)
+			fuzz_fail("a passage without its page: [%s]", p);
+		piece = sep + 1;
+		if (strstr(text, piece) != NULL)
+			continue;
+		if (strncmp(piece, "...", 3) == 0)
+			piece += 3;
+		n = strlen(piece);
+		if (strstr(text, piece) == NULL && n >= 3 && strcmp(piece + n - 3, "...") == 0)
+			piece[n - 3] = '\0';
+		if (strstr(text, piece) == NULL)
+			fuzz_fail("irs_snippet passage [%s] is not a piece of the text", piece);
+	}
+	free(copy);
+	free(text);
+}
+
 /* Runs one MATCH; returns whether row 1 (the text) matched.  No error is acceptable. */
 static int
 search(int config, const char *expr, const char *why)
@@ -229,6 +273,8 @@ search(int config, const char *expr, const char *why)
 		if (compare_highlight &&
 		    strcmp(title != NULL ? title : "", plain != NULL ? plain : "") != 0)
 			fuzz_fail("highlight() with empty markers changed the text to [%s]", plain);
+		if (compare_highlight && title != NULL && sqlite3_column_text(st, 6) != NULL)
+			check_passages((const char *)sqlite3_column_text(st, 6), title);
 	}
 	if (rc != SQLITE_DONE)
 		fuzz_fail("%s [%s] fails: %s", why, expr, sqlite3_errmsg(db));
