@@ -11,7 +11,6 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
-#include <malloc.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,16 +28,6 @@
 /* sd_listen_fds(3): the first socket systemd passes is fd 3. */
 #define SD_LISTEN_FDS_START 3
 
-/*
- * Blocks this large or larger are mapped on their own and unmapped when
- * freed.  Setting the threshold turns off glibc's sliding one, which rises
- * to the size of the largest mapped block freed: after a SIGHUP freed the
- * workers' tokenizer stem caches (some 10 MiB each), the next ones came from the
- * workers' arenas, zero-filled by calloc, and stayed resident, 9 MiB per
- * worker for good (bench/soak: RssAnon 13 MiB -> 50 MiB after the second
- * reopen, 5 MiB throughout with this).
- */
-#define MMAP_THRESHOLD_BYTES (4 << 20)
 
 struct daemon_options {
 	const char *db_flag, *config_flag, *socket_flag, *pidfile, *user, *log_path;
@@ -405,7 +394,6 @@ main(int argc, char **argv)
 	irs_error e;
 	int status;
 
-	mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES);	/* before any thread starts */
 	status = parse_options(argc, argv, &o);
 	if (status >= 0)
 		return status;

@@ -1,7 +1,9 @@
 /*
  * pool.c - worker threads answering requests (see pool.h).
  *
- * One mutex guards both queues; workers sleep on a condition variable.
+ * One mutex guards both queues and the stack of idle workers; each worker
+ * sleeps on a condition variable of its own, and work goes to the one
+ * that went idle last.
  * Each worker owns one store_t (SQLite connections are used by one thread
  * at a time, and FTS5 makes one tokenizer instance per connection, so no
  * stemmer is ever shared).  The time budget is a progress handler that
@@ -25,6 +27,8 @@
 struct worker {
 	pool_t *pool;
 	pthread_t thread;
+	pthread_cond_t wake;	/* signalled when this worker is handed work (or the pool stops) */
+	int idle;		/* on the pool's idle stack */
 	store_t *store;
 	unsigned generation;	/* of the pool, when store was opened */
 	double deadline_ms;
@@ -33,7 +37,8 @@ struct worker {
 struct pool {
 	pool_options opt;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
+	struct worker **idle;	/* idle workers, the most recently idle on top */
+	int nidle;
 	job_t *queue, *queue_tail;
 	job_t *done, *done_tail;
 	unsigned generation;
@@ -192,24 +197,34 @@ answer(struct worker *w, job_t *job, unsigned generation)
 	job->took_ms = now_ms() - start;
 }
 
+/* Puts w on the idle stack (the lock held), once. */
+static void
+go_idle(pool_t *p, struct worker *w)
+{
+	if (w->idle)
+		return;
+	w->idle = 1;
+	p->idle[p->nidle++] = w;
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
 	pool_t *p = w->pool;
+	job_t *job;
 
+	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		job_t *job;
 		unsigned generation;
 
-		pthread_mutex_lock(&p->lock);
-		while (p->queue == NULL && !p->stopping)
-			pthread_cond_wait(&p->wake, &p->lock);
-		job = p->queue;
-		if (job == NULL) {
-			pthread_mutex_unlock(&p->lock);
-			break;
+		while (p->queue == NULL && !p->stopping) {
+			go_idle(p, w);
+			while (w->idle)
+				pthread_cond_wait(&w->wake, &p->lock);
 		}
+		if ((job = p->queue) == NULL)
+			break;
 		p->queue = job->next;
 		if (p->queue == NULL)
 			p->queue_tail = NULL;
@@ -220,11 +235,17 @@ worker_main(void *arg)
 
 		pthread_mutex_lock(&p->lock);
 		append(&p->done, &p->done_tail, job);
+		/* Idle before the event loop hears of the answer: the client's next
+		 * request, sent as soon as it reads this one, finds this worker. */
+		if (p->queue == NULL && !p->stopping)
+			go_idle(p, w);
 		pthread_mutex_unlock(&p->lock);
 		/* The pipe is non-blocking: when it is full the loop is awake anyway. */
 		while (write(p->opt.notify_fd, "", 1) < 0 && errno == EINTR)
 			;
+		pthread_mutex_lock(&p->lock);
 	}
+	pthread_mutex_unlock(&p->lock);
 	store_close(w->store);
 	w->store = NULL;
 	return NULL;
@@ -245,7 +266,14 @@ pool_start(const pool_options *opt, irs_error *e)
 	p->started = time(NULL);
 	p->cache = cache_new(opt->cache_bytes);
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->wake, NULL);
+	if ((p->idle = calloc((size_t)opt->workers, sizeof(*p->idle))) == NULL) {
+		free(p->workers);
+		free(p);
+		irs_fail(e, IRS_INTERNAL, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < opt->workers; i++)
+		pthread_cond_init(&p->workers[i].wake, NULL);
 	for (i = 0; i < opt->workers; i++) {
 		p->workers[i].pool = p;
 		rc = pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i]);
@@ -259,12 +287,32 @@ pool_start(const pool_options *opt, irs_error *e)
 	return p;
 }
 
+/*
+ * Wakes the worker that went idle last (the lock held).  Last in, first
+ * out: one client's requests, one after another, keep going to the same
+ * worker, whose connection, caches and mapped pages are warm.  A condition
+ * variable shared by all woke them in turn: with 4 workers on 2 cores a
+ * lone client's search took 0.9 ms more through the socket than in-process,
+ * with one worker 0.16 ms (10,000 documents, 180 queries).
+ */
+static void
+wake_one(pool_t *p)
+{
+	struct worker *w;
+
+	if (p->nidle == 0)
+		return;		/* all busy: one of them takes the job when done */
+	w = p->idle[--p->nidle];
+	w->idle = 0;
+	pthread_cond_signal(&w->wake);
+}
+
 void
 pool_submit(pool_t *p, job_t *job)
 {
 	pthread_mutex_lock(&p->lock);
 	append(&p->queue, &p->queue_tail, job);
-	pthread_cond_signal(&p->wake);
+	wake_one(p);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -303,15 +351,18 @@ pool_stop(pool_t *p)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->stopping = 1;
-	pthread_cond_broadcast(&p->wake);
+	while (p->nidle > 0)
+		wake_one(p);
 	pthread_mutex_unlock(&p->lock);
 	for (i = 0; i < p->nworkers; i++)
 		pthread_join(p->workers[i].thread, NULL);
 	while ((job = pool_take_done(p)) != NULL)
 		job_free(job);
 	pthread_mutex_destroy(&p->lock);
-	pthread_cond_destroy(&p->wake);
+	for (i = 0; i < p->opt.workers; i++)
+		pthread_cond_destroy(&p->workers[i].wake);
 	cache_free(p->cache);
+	free(p->idle);
 	free(p->workers);
 	free(p);
 }
