@@ -6,6 +6,7 @@
  * weights are formatted into the SQL, as numbers.  A query of filters only
  * lists the documents, newest first.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "irsearch/snippet.h"
 
 #define SQL_MAX 2048
+#define PER_HIT_PAGE 16		/* pages up to this many hits get their snippets hit by hit */
 
 void
 search_request_init(search_request *req, const char *query)
@@ -266,10 +268,16 @@ page_sql(char *sql, size_t cap, const search_request *req, const query_plan *pla
  * the snippet's words, ?5 its passages, ?6 the MATCH.
  */
 static void
-hit_sql(char *sql, size_t cap, const search_request *req, const query_plan *plan)
+hit_sql(char *sql, size_t cap, const search_request *req, const query_plan *plan, int scan)
 {
 	size_t n;
 
+	if (scan) {		/* the record only: the snippets come from snippet_scan_sql's pass */
+		snprintf(sql, cap,
+			 "SELECT d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
+			 " d.date_from_mtime, '' FROM documents d WHERE d.id = ?1");
+		return;
+	}
 	if (plan->fts == NULL) {
 		snprintf(sql, cap,
 			 "SELECT d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
@@ -287,6 +295,18 @@ hit_sql(char *sql, size_t cap, const search_request *req, const query_plan *plan
 		 " WHERE fts MATCH ?6 AND fts.rowid = ?1");
 }
 
+/* irs_rank_parts' "title author body proximity n-title n-author n-body" into h->explain. */
+static void
+read_explain(search_hit *h, const char *m)
+{
+	search_explain *x = &h->explain;
+
+	h->explained = m != NULL &&
+		       sscanf(m, "%lf %lf %lf %lf %d %d %d", &x->column_score[0], &x->column_score[1],
+			      &x->column_score[2], &x->proximity, &x->column_matches[0], &x->column_matches[1],
+			      &x->column_matches[2]) == 7;
+}
+
 static int
 fill_hit(search_hit *h, sqlite3_stmt *st, const search_request *req, int matching)
 {
@@ -302,15 +322,8 @@ fill_hit(search_hit *h, sqlite3_stmt *st, const search_request *req, int matchin
 	h->date_from_mtime = sqlite3_column_int(st, 7);
 	rc = matching ? take_passages(h, (const char *)sqlite3_column_text(st, 8))
 		      : opening_passage(h, (const char *)sqlite3_column_text(st, 8), req->snippet_tokens);
-	if (matching && req->explain) {
-		const char *m = (const char *)sqlite3_column_text(st, 9);
-		search_explain *x = &h->explain;
-
-		h->explained = m != NULL &&
-			       sscanf(m, "%lf %lf %lf %lf %d %d %d", &x->column_score[0], &x->column_score[1],
-				      &x->column_score[2], &x->proximity, &x->column_matches[0],
-				      &x->column_matches[1], &x->column_matches[2]) == 7;
-	}
+	if (matching && req->explain && sqlite3_column_count(st) > 9)
+		read_explain(h, (const char *)sqlite3_column_text(st, 9));
 	return rc;
 }
 
@@ -353,19 +366,99 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	return IRS_OK;
 }
 
-/* Step 2: each hit's record and snippet. */
+/*
+ * The snippets of a large page in one pass over the matches between its
+ * lowest and highest id: a MATCH per hit would expand and walk every
+ * term of the query again for each (limit 1,000 and a few one-letter
+ * prefixes took minutes).  The unary + keeps SQLite from turning the IN
+ * into one FTS5 lookup per id.
+ */
+static void
+snippet_scan_sql(char *sql, size_t cap, const search_request *req)
+{
+	size_t n = (size_t)snprintf(sql, cap, "SELECT fts.rowid, irs_snippet(fts, ?2, ?3, ?4, ?5)");
+
+	if (req->explain)
+		n += (size_t)snprintf(sql + n, cap - n, ", irs_rank_parts(fts, %.6f, %.6f, %.6f, %.6f)",
+				      req->weight_title, req->weight_author, req->weight_body, req->proximity);
+	snprintf(sql + n, cap - n, " FROM fts WHERE fts MATCH ?6 AND fts.rowid BETWEEN ?7 AND ?8"
+		 " AND +fts.rowid IN (SELECT value FROM json_each(?1))");
+}
+
+static irs_code
+scan_snippets(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r, irs_error *e)
+{
+	char sql[SQL_MAX];
+	sqlite3_str *ids = sqlite3_str_new(NULL);
+	sqlite3_stmt *st = NULL;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	char *list;
+	int i, rc;
+
+	for (i = 0; i < r->nhits; i++) {
+		sqlite3_str_appendf(ids, "%s%lld", i == 0 ? "[" : ",", (long long)r->hits[i].id);
+		lo = r->hits[i].id < lo ? r->hits[i].id : lo;
+		hi = r->hits[i].id > hi ? r->hits[i].id : hi;
+	}
+	sqlite3_str_appendchar(ids, 1, ']');
+	if ((list = sqlite3_str_finish(ids)) == NULL)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	snippet_scan_sql(sql, sizeof(sql), req);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_free(list);
+		return sql_fail(db, e);
+	}
+	sqlite3_bind_text(st, 1, list, -1, sqlite3_free);
+	sqlite3_bind_text(st, 2, req->mark_open, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, req->mark_close, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, req->snippet_tokens);
+	sqlite3_bind_int(st, 5, req->passages);
+	sqlite3_bind_text(st, 6, plan->fts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, lo);
+	sqlite3_bind_int64(st, 8, hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		for (i = 0; i < r->nhits && r->hits[i].id != id; i++)
+			;
+		if (i == r->nhits)
+			continue;
+		free(r->hits[i].snippet);
+		r->hits[i].snippet = NULL;
+		if (take_passages(&r->hits[i], (const char *)sqlite3_column_text(st, 1)) != 0) {
+			sqlite3_finalize(st);
+			return irs_fail(e, IRS_INTERNAL, "out of memory");
+		}
+		if (req->explain)
+			read_explain(&r->hits[i], (const char *)sqlite3_column_text(st, 2));
+	}
+	if (rc != SQLITE_DONE) {
+		irs_code code = sql_fail(db, e);
+
+		sqlite3_finalize(st);
+		return code;
+	}
+	sqlite3_finalize(st);
+	return IRS_OK;
+}
+
+/*
+ * Step 2: each hit's record and snippet: per hit for a page of up to
+ * PER_HIT_PAGE hits (a seek in each term's doclist), else records per hit
+ * and snippets in one pass (scan_snippets).
+ */
 static irs_code
 fill_page(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r, irs_error *e)
 {
 	char sql[SQL_MAX];
 	sqlite3_stmt *st = NULL;
 	irs_code code = IRS_OK;
-	int i, rc;
+	int i, rc, scan = plan->fts != NULL && r->nhits > PER_HIT_PAGE;
 
-	hit_sql(sql, sizeof(sql), req, plan);
+	hit_sql(sql, sizeof(sql), req, plan, scan);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return sql_fail(db, e);
-	if (plan->fts != NULL) {
+	if (plan->fts != NULL && !scan) {
 		sqlite3_bind_text(st, 2, req->mark_open, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, req->mark_close, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 4, req->snippet_tokens);
@@ -385,6 +478,8 @@ fill_page(sqlite3 *db, const search_request *req, const query_plan *plan, search
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	if (code == IRS_OK && scan)
+		code = scan_snippets(db, req, plan, r, e);
 	return code;
 }
 

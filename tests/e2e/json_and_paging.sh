@@ -4,7 +4,7 @@
 # --sort date, the empty answer, errors as JSON, and limits on -n.
 . "$(dirname "$0")/lib.sh"
 
-plan 55
+plan 57
 
 db=$tmp/corpus.db
 run "$IRINDEX" --db "$db" "$IRS_SRC/corpus"
@@ -109,6 +109,14 @@ for arg in "-n 0" "-n 5000" "-n ten" "--offset -1" "--sort size"; do
 done
 run "$IRSEARCH" --db "$db" -n 1000 "$q"
 status_is 0 "-n 1000 (the most) is accepted"
+
+# A large page gets its snippets in one pass over the matches, a small one hit by
+# hit: the hits both pages share have the same snippets and passages.
+search small.json -n 10 cooperation
+search large.json -n 40 cooperation
+is "$(json_each "$tmp/large.json" '$.hits' snippet | head -n 10)" "$(json_each "$tmp/small.json" '$.hits' snippet)" \
+	"the first 10 snippets of a 40-hit page are those of a 10-hit page"
+like "$(json_len "$tmp/large.json" '$.hits[30].passages')" '^[1-3]$' "...and the 31st hit has its passages too"
 
 # File names that need escaping, or are not UTF-8, still give valid JSON.
 odd=$tmp/odd
