@@ -566,28 +566,28 @@ default_jobs(void)
 }
 
 /*
- * Opens the index for writing.  With --full, an index that is damaged or
- * of an older format (what the error messages tell the user to rebuild
- * with --full) is renamed aside, never deleted, and a new one is built in
- * its place; another program's database is still refused untouched.
+ * Opens the index for writing.  With --full, an index that is damaged
+ * (unreadable, or failing SQLite's quick check, which reads it all: --full
+ * reads every file anyway) or of an older format, what the error messages
+ * tell the user to rebuild with --full, is renamed aside, never deleted,
+ * and a new one is built in its place; another program's database is
+ * still refused untouched.
  */
 static irs_code
 open_index(struct run *r, const char *db_path, const char *languages, irs_error *e)
 {
 	char aside[PATH_MAX + 32];
 	store_health health;
-	irs_code rc = store_open(db_path, STORE_WRITE, languages, &r->store, e);
 
-	if (rc == IRS_OK || !r->full || r->dry_run)
-		return rc;
-	health = store_probe(db_path);
-	if (health != STORE_DAMAGED && health != STORE_OLDER)
-		return rc;
-	if (store_set_aside(db_path, aside, sizeof(aside), e) != IRS_OK)
-		return e->code;
-	note(r, NOTE_ALWAYS, "%s: %s index set aside as %s; building a new one", db_path,
-	     health == STORE_DAMAGED ? "damaged" : "outdated", aside);
-	irs_error_clear(e);
+	if (r->full && !r->dry_run) {
+		health = store_probe(db_path);
+		if (health == STORE_DAMAGED || health == STORE_OLDER) {
+			if (store_set_aside(db_path, aside, sizeof(aside), e) != IRS_OK)
+				return e->code;
+			note(r, NOTE_ALWAYS, "%s: %s index set aside as %s; building a new one", db_path,
+			     health == STORE_DAMAGED ? "damaged" : "outdated", aside);
+		}
+	}
 	return store_open(db_path, STORE_WRITE, languages, &r->store, e);
 }
 

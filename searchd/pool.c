@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +32,8 @@ struct worker {
 	int idle;		/* on the pool's idle stack */
 	store_t *store;
 	unsigned generation;	/* of the pool, when store was opened */
+	dev_t dev;		/* the index file store has open */
+	ino_t ino;
 	double deadline_ms;
 };
 
@@ -105,16 +108,34 @@ over_budget(void *arg)
 	return w->deadline_ms > 0 && now_ms() > w->deadline_ms;
 }
 
-/* The worker's store for this generation, opened when needed; NULL with e filled when none. */
+/*
+ * The worker's store for this generation, opened when needed; NULL with e
+ * filled when none.  A store whose file is no longer the one at the index
+ * path (irindex --full set a damaged index aside and built a new one, or
+ * the file was replaced) is reopened: a stat per request.
+ */
 static store_t *
 worker_store(struct worker *w, unsigned generation, irs_error *e)
 {
-	if (w->store != NULL && w->generation != generation) {
+	struct stat st;
+	int replaced = 0;
+
+	if (w->store != NULL)
+		replaced = stat(w->pool->opt.db_path, &st) != 0 || st.st_dev != w->dev || st.st_ino != w->ino;
+	if (w->store != NULL && (w->generation != generation || replaced)) {
 		store_close(w->store);
 		w->store = NULL;
 	}
-	if (w->store == NULL &&
-	    store_open(w->pool->opt.db_path, STORE_READ, NULL, &w->store, e) == IRS_OK) {
+	if (w->store != NULL)
+		return w->store;
+	/* Noted before opening: a file replaced in between is only reopened once more. */
+	w->dev = 0;
+	w->ino = 0;
+	if (stat(w->pool->opt.db_path, &st) == 0) {
+		w->dev = st.st_dev;
+		w->ino = st.st_ino;
+	}
+	if (store_open(w->pool->opt.db_path, STORE_READ, NULL, &w->store, e) == IRS_OK) {
 		w->generation = generation;
 		sqlite3_progress_handler(store_db(w->store), 1000, over_budget, w);
 	}

@@ -2,11 +2,12 @@
 # irsearchd's answer cache: a repeated search is answered from the cache
 # ("cached":true, the same hits), "cache":false bypasses it, an irindex run
 # that changes the index makes the next answer fresh (new hits, not a kept
-# one), --cache-mib 0 turns it off, and "cache" must be a boolean.
+# one), --cache-mib 0 turns it off, and "cache" must be a boolean; an index
+# rebuilt by irindex --full in place of a damaged one is answered from.
 . "$(dirname "$0")/lib.sh"
 daemon_require
 
-plan 13
+plan 15
 
 srv=$(daemon_dir srv)
 mkdir -p "$srv/docs"
@@ -60,4 +61,15 @@ ask off1 "$req"
 ask off2 "$req"
 is "$(json_get "$tmp/off2.json" '$.cached')$(json_get "$tmp/off2.json" '$.total')" 3 \
 	"with --cache-mib 0 nothing is kept"
+
+# The index damaged under the running daemon, then rebuilt by irindex --full,
+# which sets the damaged file aside: the daemon answers from the new file.
+run as_daemon_user "$IRINDEX" --db "$db" "$srv/docs"
+as_daemon_user truncate -s 8192 "$db"
+ask damaged "$req"
+run as_daemon_user "$IRINDEX" --full --db "$db" "$srv/docs"
+status_is 0 "irindex --full rebuilds an index damaged while the daemon runs"
+ask rebuilt "$req"
+is "$(json_get "$tmp/rebuilt.json" '$.ok') $(json_get "$tmp/rebuilt.json" '$.total')" "true 3" \
+	"...and the daemon answers from the new file, not the one set aside"
 daemon_stop
