@@ -10,11 +10,7 @@ daemon_require
 
 plan 54
 
-srv=$(daemon_dir srv)
-cp -R "$IRS_SRC/corpus" "$srv/corpus"
-daemon_dir srv >/dev/null
-db=$srv/corpus.db
-sock=$srv/irsearchd.sock
+daemon_corpus
 run as_daemon_user "$IRINDEX" --db "$db" "$srv/corpus"
 status_is 0 "irindex indexes the corpus"
 ndocs=$(sed -n 's/^irindex: \([0-9][0-9]*\) added,.*/\1/p' "$tmp/out" "$tmp/err" | head -n 1)

@@ -15,11 +15,7 @@ now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
-srv=$(daemon_dir srv)
-cp -R "$IRS_SRC/corpus" "$srv/corpus"
-daemon_dir srv >/dev/null	# the copy, too, belongs to the daemon's account
-db=$srv/corpus.db
-sock=$srv/irsearchd.sock
+daemon_corpus
 run as_daemon_user "$IRINDEX" --db "$db" "$srv/corpus"
 status_is 0 "irindex indexes the corpus into the daemon's index"
 ndocs=$(sed -n 's/^irindex: \([0-9][0-9]*\) added,.*/\1/p' "$tmp/out" "$tmp/err" | head -n 1)

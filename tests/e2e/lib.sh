@@ -429,6 +429,17 @@ daemon_ping() {
 }
 
 _irs_daemon_n=0
+# daemon_corpus: a copy of corpus/ that the daemon's account owns, in
+# $srv/corpus; sets srv, db (its index, $srv/corpus.db, not built yet) and
+# sock ($srv/irsearchd.sock).
+daemon_corpus() {
+	srv=$(daemon_dir srv)
+	cp -R "$IRS_SRC/corpus" "$srv/corpus"
+	daemon_dir srv >/dev/null	# the copy, too, belongs to the daemon's account
+	db=$srv/corpus.db
+	sock=$srv/irsearchd.sock
+}
+
 daemon_start() {
 	_ds_sock=$1
 	shift

@@ -23,11 +23,7 @@ stop_and_continue() {
 	return 0
 }
 
-srv=$(daemon_dir srv)
-cp -R "$IRS_SRC/corpus" "$srv/corpus"
-daemon_dir srv >/dev/null
-db=$srv/corpus.db
-sock=$srv/irsearchd.sock
+daemon_corpus
 run as_daemon_user "$IRINDEX" --db "$db" "$srv/corpus"
 status_is 0 "irindex indexes the corpus"
 
