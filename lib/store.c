@@ -207,8 +207,6 @@ create_schema(store_t *s, const char *languages, irs_error *e)
 		 "CREATE VIRTUAL TABLE fts USING fts5(title, author, body, tokenize='%s %s');"
 		 "INSERT INTO meta VALUES('languages', %Q);"
 		 "INSERT INTO meta VALUES('created', strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now'));"
-		 "INSERT INTO meta VALUES('instance', lower(hex(randomblob(8))));"
-		 "INSERT INTO meta VALUES('generation', '0');"
 		 "PRAGMA application_id = %d;"
 		 "PRAGMA user_version = %d;"
 		 "COMMIT;",
@@ -270,15 +268,25 @@ static irs_code
 prepare_move_lookup(store_t *s, irs_error *e)
 {
 	int rc;
-	irs_code done = exec(s, "CREATE INDEX IF NOT EXISTS documents_size ON documents(size);"
-			     /* store_state_tag's marks, for indexes made before they were */
-			     "INSERT OR IGNORE INTO meta VALUES('instance', lower(hex(randomblob(8))))", e,
+	irs_code done = exec(s, "CREATE INDEX IF NOT EXISTS documents_size ON documents(size)", e,
 			     "setting up the index");
 
 	if (done != IRS_OK)
 		return done;
 	s->old_max_id = pragma_int(s, "SELECT coalesce(max(id), 0) FROM documents", &rc);
 	return rc == SQLITE_OK ? IRS_OK : sql_fail(s, e, "reading the index");
+}
+
+/*
+ * store_state_tag's instance mark, random per index file, made by the
+ * first writer of a new index (or of one older than the mark); the
+ * generation beside it starts with the first commit (bump_generation).
+ */
+static irs_code
+mark_instance(store_t *s, irs_error *e)
+{
+	return exec(s, "INSERT OR IGNORE INTO meta VALUES('instance', lower(hex(randomblob(8))))", e,
+		    "setting up the index");
 }
 
 static irs_code
@@ -341,6 +349,8 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 		rc = set_write_pragmas(s, e);
 	if (rc == IRS_OK && mode == STORE_WRITE)
 		rc = prepare_move_lookup(s, e);
+	if (rc == IRS_OK && mode == STORE_WRITE)
+		rc = mark_instance(s, e);
 	/* Read-only twice over: the open flag, and SQLite refusing any writing statement. */
 	if (rc == IRS_OK && mode == STORE_READ)
 		rc = exec(s, "PRAGMA query_only = 1", e, "opening the index");

@@ -143,16 +143,19 @@ worker_store(struct worker *w, unsigned generation, irs_error *e)
 }
 
 /* A copy of a kept answer that says it was kept: {"ok":true,"cached":true,... */
+#define OK_PREFIX "{\"ok\":true"
+#define CACHED_MARK ",\"cached\":true"
+
 static char *
 mark_cached(char *line)
 {
-	size_t n = strlen(line);
-	char *out = malloc(n + 16);
+	size_t n = strlen(line), head = sizeof(OK_PREFIX) - 1, mark = sizeof(CACHED_MARK) - 1;
+	char *out = malloc(n + mark + 1);
 
 	if (out != NULL) {
-		memcpy(out, line, 10);		/* {"ok":true */
-		memcpy(out + 10, ",\"cached\":true", 14);
-		memcpy(out + 24, line + 10, n - 10 + 1);
+		memcpy(out, line, head);
+		memcpy(out + head, CACHED_MARK, mark);
+		memcpy(out + head + mark, line + head, n - head + 1);
 	}
 	free(line);
 	return out;
@@ -181,7 +184,7 @@ answer_through_cache(pool_t *p, store_t *store, const protocol_request *req, con
 	}
 	if (line == NULL) {
 		line = protocol_answer(store, req, info);
-		if (line != NULL && key != NULL && strncmp(line, "{\"ok\":true", 10) == 0)
+		if (line != NULL && key != NULL && strncmp(line, OK_PREFIX, sizeof(OK_PREFIX) - 1) == 0)
 			cache_put(p->cache, key, line);
 	}
 	if (!sqlite3_get_autocommit(db))
