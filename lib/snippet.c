@@ -168,9 +168,7 @@ on_chunk_token(void *ctx, int tflags, const char *token, int ntoken, int start, 
 {
 	struct chunk_count *c = ctx;
 
-	(void)token, (void)ntoken, (void)end;
-	if (tflags & FTS5_TOKEN_COLOCATED)
-		return SQLITE_OK;
+	(void)tflags, (void)token, (void)ntoken, (void)end;
 	if (c->count == c->want)
 		c->start = start;
 	c->count++;
@@ -337,9 +335,7 @@ on_span_token(void *ctx, int tflags, const char *token, int ntoken, int start, i
 {
 	struct span_fill *f = ctx;
 
-	(void)token, (void)ntoken;
-	if (tflags & FTS5_TOKEN_COLOCATED)
-		return SQLITE_OK;
+	(void)tflags, (void)token, (void)ntoken;
 	if (f->span->count == f->cap) {
 		f->span->more = 1;
 		return SQLITE_DONE;

@@ -204,6 +204,7 @@ create_schema(store_t *s, const char *languages, irs_error *e)
 		 " language TEXT, pages INTEGER,"
 		 " indexed_at INTEGER NOT NULL);"
 		 "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+		 IRS_VOCABULARY_SCHEMA ";"
 		 "CREATE VIRTUAL TABLE fts USING fts5(title, author, body, tokenize='%s %s');"
 		 "INSERT INTO meta VALUES('languages', %Q);"
 		 "INSERT INTO meta VALUES('created', strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now'));"

@@ -11,8 +11,9 @@
  * Thread safety: FTS5 creates one tokenizer instance per table and
  * connection, and a connection is used by one thread at a time.  Each
  * instance owns its stemmers (libstemmer's are stateful, and the buffer
- * sb_stemmer_stem returns is overwritten by the next call) and its cache;
- * nothing is shared between instances.
+ * sb_stemmer_stem returns is overwritten by the next call), its cache,
+ * its vocabulary statements and set; instances of one connection share
+ * only the count of its rollbacks.
  *
  * The file is compiled twice: into libirsearch, linked against SQLite, and
  * into the loadable extension, where IRS_LOADABLE_EXTENSION routes every
@@ -35,7 +36,7 @@ SQLITE_EXTENSION_INIT3
 #include "irsearch/limits.h"
 #include "irsearch/tokenize.h"
 
-/* Room for a folded word or a marked stem of a token of IRS_TOKEN_STEM_MAX bytes. */
+/* Room for the folded word or stem of a token of IRS_TOKEN_STEM_MAX bytes. */
 #define FOLD_MAX (2 * IRS_TOKEN_STEM_MAX + 8)
 
 enum script {
@@ -71,16 +72,36 @@ struct stemmer {
 	unsigned scripts;
 };
 
-/* One cached word: its folded form, and its folded stem behind IRS_STEM_MARK. */
+/* One cached word: its folded form and its folded stem. */
 struct stem_entry {
 	uint8_t nkey;		/* 0: empty slot */
 	uint8_t nsurf;
-	uint8_t nstem;		/* includes the mark byte */
-	uint8_t stem_differs;	/* stem (unmarked) != surface */
+	uint8_t nstem;
+	uint8_t stem_differs;	/* stem != surface */
+	uint8_t stemmed;	/* a stemmer took it: it belongs in the vocabulary */
+	uint32_t recorded;	/* the writer's generation when it was recorded; 0: not */
 	char key[IRS_TOKEN_STEM_MAX];
 	char surf[FOLD_MAX];
 	char stem[FOLD_MAX];
 };
+
+/* What the registration on one connection hands each tokenizer it creates. */
+typedef struct tokenize_context {
+	fts5_api *api;
+	sqlite3 *db;
+	unsigned rollbacks;	/* transactions rolled back on db so far */
+} tokenize_context;
+
+/*
+ * Hashes of the words this tokenizer has put in the vocabulary: open
+ * addressing, 0 for an empty slot, grown to at most IRS_VOCABULARY_SET_SLOTS.
+ */
+struct word_set {
+	uint64_t *slots;
+	size_t cap, count;
+};
+
+enum vocabulary_state { VOCABULARY_UNKNOWN, VOCABULARY_WRITABLE, VOCABULARY_READ_ONLY };
 
 typedef struct irs_tokenizer {
 	fts5_tokenizer unicode61;	/* the parent's methods */
@@ -90,6 +111,14 @@ typedef struct irs_tokenizer {
 	int nstemmers;
 	int stem_only;
 	struct stem_entry *cache;	/* IRS_STEM_CACHE_SLOTS entries, made on first use */
+	tokenize_context *ctx;
+	sqlite3_stmt *record;		/* INSERT OR IGNORE INTO vocabulary, made on first use */
+	sqlite3_stmt *variants;		/* the words of one stem, made on first use */
+	enum vocabulary_state vocabulary;
+	int no_vocabulary;		/* queries: the table is not there */
+	struct word_set recorded;
+	uint32_t generation;		/* of recorded; bumped whenever it is emptied */
+	unsigned rollbacks_seen;
 } irs_tokenizer;
 
 /* State of one xTokenize call. */
@@ -224,7 +253,7 @@ stemmer_for(irs_tokenizer *tok, const char *t, int n)
 	return NULL;
 }
 
-/* Fills e with the folded word and marked folded stem of t. */
+/* Fills e with the folded word and folded stem of t. */
 static int
 compute_entry(irs_tokenizer *tok, const char *t, int n, struct stem_entry *e)
 {
@@ -246,15 +275,16 @@ compute_entry(irs_tokenizer *tok, const char *t, int n, struct stem_entry *e)
 	nsurf = fold_word(tok, t, n, e->surf, FOLD_MAX);
 	if (nsurf < 0 || nsurf > 255)
 		return SQLITE_TOOBIG;
-	e->stem[0] = IRS_STEM_MARK;
-	nfold = fold_word(tok, stem, nstem, e->stem + 1, FOLD_MAX - 1);
-	if (nfold < 0 || nfold > 254)
+	nfold = fold_word(tok, stem, nstem, e->stem, FOLD_MAX);
+	if (nfold < 0 || nfold > 255)
 		return SQLITE_TOOBIG;
 	memcpy(e->key, t, (size_t)n);
 	e->nkey = (uint8_t)n;
 	e->nsurf = (uint8_t)nsurf;
-	e->nstem = (uint8_t)(nfold + 1);
-	e->stem_differs = nfold != nsurf || memcmp(e->stem + 1, e->surf, (size_t)nsurf) != 0;
+	e->nstem = (uint8_t)nfold;
+	e->stem_differs = nfold != nsurf || memcmp(e->stem, e->surf, (size_t)nsurf) != 0;
+	e->stemmed = sb != NULL;
+	e->recorded = 0;
 	return SQLITE_OK;
 }
 
@@ -293,7 +323,7 @@ hash_word(const char *t, int n)
  * The entry for token t (at most IRS_TOKEN_STEM_MAX bytes), from the cache
  * or computed into it; *scratch is used when the cache cannot be had.
  */
-static const struct stem_entry *
+static struct stem_entry *
 lookup_word(irs_tokenizer *tok, const char *t, int n, struct stem_entry *scratch, int *rc)
 {
 	struct stem_entry *e = scratch;
@@ -313,12 +343,163 @@ lookup_word(irs_tokenizer *tok, const char *t, int n, struct stem_entry *scratch
 	return e;
 }
 
+/* FNV-1a, 64 bits: the vocabulary set keeps only these (a collision among a million words: ~1e-8). */
+static uint64_t
+hash_word64(const char *t, int n)
+{
+	uint64_t h = 14695981039346656037u;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)t[i];
+		h *= 1099511628211u;
+	}
+	return h != 0 ? h : 1;
+}
+
+static void
+word_set_clear(struct word_set *set)
+{
+	free(set->slots);
+	memset(set, 0, sizeof(*set));
+}
+
+/* The slot of h: where it is, or the empty one where it would go. */
+static uint64_t *
+word_set_slot(const struct word_set *set, uint64_t h)
+{
+	size_t i = (size_t)h & (set->cap - 1);
+
+	while (set->slots[i] != 0 && set->slots[i] != h)
+		i = (i + 1) & (set->cap - 1);
+	return &set->slots[i];
+}
+
+static int
+word_set_grow(struct word_set *set)
+{
+	struct word_set bigger = { NULL, set->cap == 0 ? 4096 : set->cap * 2, set->count };
+	size_t i;
+
+	if ((bigger.slots = calloc(bigger.cap, sizeof(uint64_t))) == NULL)
+		return SQLITE_NOMEM;
+	for (i = 0; i < set->cap; i++)
+		if (set->slots[i] != 0)
+			*word_set_slot(&bigger, set->slots[i]) = set->slots[i];
+	free(set->slots);
+	*set = bigger;
+	return SQLITE_OK;
+}
+
+/* The tokenizer forgets which words it recorded (a rollback undid some, or the set is full). */
+static void
+forget_recorded(irs_tokenizer *tok)
+{
+	word_set_clear(&tok->recorded);
+	if (++tok->generation == 0)	/* 0 means "never recorded" in a cache entry */
+		tok->generation = 1;
+}
+
+/* Adds h; *added says whether it was new. */
+static int
+word_set_add(irs_tokenizer *tok, uint64_t h, int *added)
+{
+	struct word_set *set = &tok->recorded;
+	uint64_t *slot;
+	int rc;
+
+	if (set->cap > 0 && *(slot = word_set_slot(set, h)) == h) {
+		*added = 0;
+		return SQLITE_OK;
+	}
+	if (2 * (set->count + 1) > set->cap) {
+		if (set->cap >= IRS_VOCABULARY_SET_SLOTS)
+			forget_recorded(tok);
+		if ((rc = word_set_grow(set)) != SQLITE_OK)
+			return rc;
+	}
+	*word_set_slot(set, h) = h;
+	set->count++;
+	*added = 1;
+	return SQLITE_OK;
+}
+
+/* Prepares the vocabulary statement sql on first use; SQLITE_ERROR when there is no such table. */
+static int
+vocabulary_statement(irs_tokenizer *tok, sqlite3_stmt **st, const char *sql)
+{
+	if (*st != NULL)
+		return SQLITE_OK;
+	return sqlite3_prepare_v3(tok->ctx->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+}
+
+/* Puts the pair (stem, word) of e in the vocabulary, once per session of this writer. */
+static int
+record_word(irs_tokenizer *tok, struct stem_entry *e)
+{
+	int rc, added;
+
+	if (tok->vocabulary == VOCABULARY_UNKNOWN)
+		tok->vocabulary = sqlite3_db_readonly(tok->ctx->db, "main") == 1 ? VOCABULARY_READ_ONLY
+									       : VOCABULARY_WRITABLE;
+	if (tok->vocabulary == VOCABULARY_READ_ONLY)
+		return SQLITE_OK;	/* FTS5's integrity-check on a reader tokenizes documents too */
+	rc = word_set_add(tok, hash_word64(e->surf, e->nsurf), &added);
+	if (rc == SQLITE_OK && added) {
+		rc = vocabulary_statement(tok, &tok->record, "INSERT OR IGNORE INTO " IRS_VOCABULARY_TABLE
+					  "(stem, word) VALUES(?1, ?2)");
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(tok->record, 1, e->stem, e->nstem, SQLITE_STATIC);
+			sqlite3_bind_text(tok->record, 2, e->surf, e->nsurf, SQLITE_STATIC);
+			rc = sqlite3_step(tok->record);
+			sqlite3_reset(tok->record);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
+		if (rc != SQLITE_OK)
+			forget_recorded(tok);
+	}
+	if (rc == SQLITE_OK)
+		e->recorded = tok->generation;
+	return rc;
+}
+
+/* After the query word itself: the other indexed words of its stem, at the same position. */
+static int
+emit_variants(struct tokenize_call *c, const struct stem_entry *e, int tflags, int start, int end)
+{
+	irs_tokenizer *tok = c->tok;
+	int rc;
+
+	if (tok->no_vocabulary)
+		return SQLITE_OK;
+	rc = vocabulary_statement(tok, &tok->variants, "SELECT word FROM " IRS_VOCABULARY_TABLE
+				  " WHERE stem = ?1 LIMIT " IRS_STRINGIFY(IRS_MAX_STEM_VARIANTS));
+	if (rc == SQLITE_ERROR) {	/* no vocabulary table: words as written */
+		tok->no_vocabulary = 1;
+		return SQLITE_OK;
+	}
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(tok->variants, 1, e->stem, e->nstem, SQLITE_STATIC);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(tok->variants)) == SQLITE_ROW) {
+		const char *w = (const char *)sqlite3_column_text(tok->variants, 0);
+		int nw = sqlite3_column_bytes(tok->variants, 0);
+
+		rc = SQLITE_OK;
+		if (w == NULL || (nw == e->nsurf && memcmp(w, e->surf, (size_t)nw) == 0))
+			continue;
+		rc = c->emit(c->ctx, tflags | FTS5_TOKEN_COLOCATED, w, nw, start, end);
+	}
+	sqlite3_reset(tok->variants);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static int
 on_word(void *p, int tflags, const char *t, int n, int start, int end)
 {
 	struct tokenize_call *c = p;
 	struct stem_entry scratch;
-	const struct stem_entry *e;
+	struct stem_entry *e;
 	int rc = SQLITE_OK;
 
 	if (n <= 0 || n > IRS_TOKEN_STEM_MAX)
@@ -330,19 +511,17 @@ on_word(void *p, int tflags, const char *t, int n, int start, int end)
 	if (c->tok->stem_only) {
 		if (c->how == EMIT_SURFACE_QUERY || !e->stem_differs)
 			return c->emit(c->ctx, tflags, e->surf, e->nsurf, start, end);
-		return c->emit(c->ctx, tflags, e->stem + 1, e->nstem - 1, start, end);
+		return c->emit(c->ctx, tflags, e->stem, e->nstem, start, end);
 	}
 	switch (c->how) {
 	case EMIT_INDEX:
-		rc = c->emit(c->ctx, tflags, e->surf, e->nsurf, start, end);
-		if (rc == SQLITE_OK && e->stem_differs)
-			rc = c->emit(c->ctx, tflags | FTS5_TOKEN_COLOCATED, e->stem, e->nstem, start, end);
-		return rc;
+		if (e->stemmed && e->recorded != c->tok->generation && (rc = record_word(c->tok, e)) != SQLITE_OK)
+			return rc;
+		break;
 	case EMIT_STEMMED_QUERY:
-		/* The marked stem, or a surface form that is its own stem. */
-		rc = c->emit(c->ctx, tflags, e->stem, e->nstem, start, end);
-		if (rc == SQLITE_OK)
-			rc = c->emit(c->ctx, tflags | FTS5_TOKEN_COLOCATED, e->stem + 1, e->nstem - 1, start, end);
+		rc = c->emit(c->ctx, tflags, e->surf, e->nsurf, start, end);
+		if (rc == SQLITE_OK && e->stemmed)
+			rc = emit_variants(c, e, tflags, start, end);
 		return rc;
 	case EMIT_SURFACE_QUERY:
 		break;
@@ -367,6 +546,10 @@ irs_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int ntext
 	c.ctx = ctx;
 	c.emit = emit;
 	c.how = EMIT_INDEX;
+	if (c.tok->rollbacks_seen != c.tok->ctx->rollbacks) {
+		c.tok->rollbacks_seen = c.tok->ctx->rollbacks;
+		forget_recorded(c.tok);
+	}
 	if (flags & FTS5_TOKENIZE_QUERY) {
 		c.how = EMIT_STEMMED_QUERY;
 		if (ntext > 0 && text[0] == IRS_EXACT_MARK) {
@@ -395,6 +578,9 @@ irs_tokenizer_delete(Fts5Tokenizer *p)
 		sb_stemmer_delete(tok->stemmers[i].sb);
 	if (tok->cache != NULL)
 		munmap(tok->cache, CACHE_BYTES);
+	sqlite3_finalize(tok->record);
+	sqlite3_finalize(tok->variants);
+	word_set_clear(&tok->recorded);
 	free(tok);
 }
 
@@ -415,9 +601,10 @@ add_language(irs_tokenizer *tok, const char *name)
 }
 
 static int
-irs_tokenizer_create(void *api_ptr, const char **argv, int argc, Fts5Tokenizer **out)
+irs_tokenizer_create(void *context, const char **argv, int argc, Fts5Tokenizer **out)
 {
-	fts5_api *api = api_ptr;
+	tokenize_context *ctx = context;
+	fts5_api *api = ctx->api;
 	const char *keep[] = { "remove_diacritics", "0" };
 	const char *strip[] = { "remove_diacritics", "2" };
 	irs_tokenizer *tok;
@@ -428,6 +615,9 @@ irs_tokenizer_create(void *api_ptr, const char **argv, int argc, Fts5Tokenizer *
 	tok = calloc(1, sizeof(*tok));
 	if (tok == NULL)
 		return SQLITE_NOMEM;
+	tok->ctx = ctx;
+	tok->generation = 1;
+	tok->rollbacks_seen = ctx->rollbacks;
 	rc = api->xFindTokenizer(api, "unicode61", &parent_data, &tok->unicode61);
 	if (rc == SQLITE_OK)
 		rc = tok->unicode61.xCreate(parent_data, keep, 2, &tok->splitter);
@@ -471,18 +661,35 @@ tokenize_fts5_api(sqlite3 *db, irs_error *e)
 	return api;
 }
 
+static void
+on_rollback(void *context)
+{
+	((tokenize_context *)context)->rollbacks++;
+}
+
 irs_code
 tokenize_register(sqlite3 *db, irs_error *e)
 {
 	fts5_tokenizer methods = { irs_tokenizer_create, irs_tokenizer_delete, irs_tokenize };
 	fts5_api *api = tokenize_fts5_api(db, e);
+	tokenize_context *ctx;
 	int rc;
 
 	if (api == NULL)
 		return e->code;
-	if ((rc = api->xCreateTokenizer(api, IRS_TOKENIZER_NAME, api, &methods, NULL)) != SQLITE_OK)
+	if ((ctx = sqlite3_malloc(sizeof(*ctx))) == NULL)
+		return irs_fail(e, IRS_INTERNAL, "out of memory while registering the %s tokenizer",
+				IRS_TOKENIZER_NAME);
+	ctx->api = api;
+	ctx->db = db;
+	ctx->rollbacks = 0;
+	/* FTS5 frees ctx with the connection, or never takes it: out of memory. */
+	if ((rc = api->xCreateTokenizer(api, IRS_TOKENIZER_NAME, ctx, &methods, sqlite3_free)) != SQLITE_OK) {
+		sqlite3_free(ctx);
 		return irs_fail(e, IRS_INTERNAL, "cannot register the %s tokenizer: %s", IRS_TOKENIZER_NAME,
 				sqlite3_errstr(rc));
+	}
+	sqlite3_rollback_hook(db, on_rollback, ctx);
 	return IRS_OK;
 }
 

@@ -13,6 +13,12 @@
 /* Entries in each tokenizer instance's stem cache (a power of two): 11 MiB, allocated
  * when first used.  On 1,000 generated reports 8,192 hit 81% of words, 32,768 91%. */
 #define IRS_STEM_CACHE_SLOTS 32768
+/* Words a query word is widened to: the indexed words that share its stem. */
+#define IRS_MAX_STEM_VARIANTS 64
+/* Slots at most (a power of two) of the set of words a writing tokenizer has put
+ * in the vocabulary this session: 16 MiB; when half full it is emptied, and
+ * words are offered to the vocabulary again (INSERT OR IGNORE). */
+#define IRS_VOCABULARY_SET_SLOTS 2097152
 /* irsearchd's answer cache (--cache-mib), MiB. */
 #define IRS_CACHE_MIB 64
 /* How much of the index file each connection reads through mmap (SQLite's mmap_size). */

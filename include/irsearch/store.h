@@ -17,9 +17,13 @@
 #include "irsearch/doc.h"
 #include "irsearch/error.h"
 
-/* 'IRS1' in application_id marks an irsearch index; user_version its format. */
+/*
+ * 'IRS1' in application_id marks an irsearch index; user_version its format:
+ * 1 stored each word's stem beside it, 2 stores words as written and the
+ * vocabulary of stems (tokenize.h).
+ */
 #define IRS_APPLICATION_ID 0x49525331
-#define IRS_FORMAT_VERSION 1
+#define IRS_FORMAT_VERSION 2
 
 typedef struct store store_t;
 

@@ -6,23 +6,37 @@
  * query language (query.h), which only relies on the conventions below.
  *
  * What the tokenizer emits
- *   Documents get, at each position, the word as written, lower-cased and with diacritics folded
- *   ("Türkiye" -> "turkiye"), and, when its Snowball stem differs, the
- *   folded stem as a colocated token behind the byte IRS_STEM_MARK
- *   ("cooperation" -> "cooperation" + "\x01cooper").  Stemming happens before
- *   folding, so Turkish or German rules see the letters they expect.
+ *   Documents get, at each position, the word as written, lower-cased and
+ *   with diacritics folded ("Türkiye" -> "turkiye"): one token, as FTS5's
+ *   own unicode61 would store it.  Each word that has a stemmer is also put
+ *   in the vocabulary table (IRS_VOCABULARY_TABLE, in the main database of
+ *   the connection) as the pair (folded Snowball stem, folded word):
+ *   ("cooper", "cooperation").  Stemming happens before folding, so Turkish
+ *   or German rules see the letters they expect.
+ *
+ *   Queries get, per word, the folded word and, as colocated alternatives
+ *   (FTS5_TOKEN_COLOCATED), every word of the vocabulary with the same stem
+ *   (at most IRS_MAX_STEM_VARIANTS): "cooperating" matches "cooperation",
+ *   "cooperative" and "Cooper", inside phrases and NEAR too.  Stems are thus
+ *   found at query time from a table of distinct words, not stored at every
+ *   position of every document, which halves what FTS5 indexes.  A prefix
+ *   query ("sanitiz*") and a string that begins with IRS_EXACT_MARK match
+ *   the words as written only.
  *
  *   highlight() and snippet() re-tokenize stored text (FTS5_TOKENIZE_AUX)
- *   only to map positions to byte offsets, ignoring colocated tokens: they
- *   get the words as split, with no stemming or folding, which is faster
- *   and gives the same positions.
+ *   only to map positions to byte offsets: they get the words as split,
+ *   with no stemming or folding, which is faster and gives the same
+ *   positions.
  *
- *   Queries get, per word, the marked stem with the unmarked stem colocated
- *   as an alternative: a word matches every inflected form.  A prefix query
- *   ("sanitiz*") and a string that begins with IRS_EXACT_MARK match the
- *   words as written instead, so prefixes need not be stems and exact
- *   forms stay searchable.
- *
+ *   The vocabulary only grows: a word whose last document went stays, and
+ *   widens queries to a word that matches nothing (irindex --full starts
+ *   afresh).  A connection opened read-only records nothing.  The writer
+ *   remembers which words it has recorded; a rollback on the connection
+ *   (the tokenizer owns its rollback hook) makes it forget, so words of a
+ *   batch that was undone are recorded again.  A connection whose database
+ *   has no vocabulary table cannot index with this tokenizer (the INSERT
+ *   fails), and its queries match words as written.
+
  * Arguments (tokenize='irsearch english russian'): stemming languages, in
  * order; each token is stemmed by the first named language written in the
  * token's script.  "stem_only" (measurement only) indexes stems alone, as
@@ -37,7 +51,11 @@
 
 #define IRS_TOKENIZER_NAME "irsearch"
 #define IRS_DEFAULT_LANGUAGES "english russian"
-#define IRS_STEM_MARK '\x01'
+#define IRS_VOCABULARY_TABLE "vocabulary"
+/* The vocabulary's schema: whoever creates a table with this tokenizer runs it first. */
+#define IRS_VOCABULARY_SCHEMA \
+	"CREATE TABLE IF NOT EXISTS " IRS_VOCABULARY_TABLE \
+	"(stem TEXT NOT NULL, word TEXT NOT NULL, PRIMARY KEY(stem, word)) WITHOUT ROWID"
 #define IRS_EXACT_MARK '\x02'
 
 /*
@@ -46,7 +64,10 @@
  */
 fts5_api *tokenize_fts5_api(sqlite3 *db, irs_error *e);
 
-/* Registers the tokenizer on db (every connection that touches the index). */
+/*
+ * Registers the tokenizer on db (every connection that touches the index),
+ * and sets db's rollback hook (see above).
+ */
 irs_code tokenize_register(sqlite3 *db, irs_error *e);
 
 /*

@@ -4,7 +4,7 @@
 # and says which tokenizer is missing when it is not.
 . "$(dirname "$0")/lib.sh"
 
-plan 15
+plan 17
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	skip 15 "no sqlite3 shell"
@@ -68,12 +68,24 @@ like "$out" "\\[cooperate\\]" "snippet() marks the variant [cooperate] for query
 sql "SELECT highlight(fts, 2, '[', ']') FROM fts WHERE fts MATCH 'сотрудничества'"
 like "$out" "\\[сотрудничество\\]" "a Russian MATCH finds and highlights the other case form"
 
-# The extension alone: a new FTS5 table with the tokenizer, in memory.
+# The extension alone: a new FTS5 table with the tokenizer, in memory, beside
+# the vocabulary table the tokenizer keeps its words' stems in (tokenize.h).
 run irs_sqlite3 -batch :memory: ".load $IRS_BIN/irsearch" \
+	"CREATE TABLE vocabulary(stem TEXT NOT NULL, word TEXT NOT NULL, PRIMARY KEY(stem, word)) WITHOUT ROWID" \
 	"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='irsearch english')" \
 	"INSERT INTO t VALUES('the delegates negotiated'), ('an unrelated line')" \
 	"SELECT highlight(t, 0, '[', ']') FROM t WHERE t MATCH 'negotiating'"
 status_is 0 "the tokenizer works in a new FTS5 table of any database"
 is "$out" "the delegates [negotiated]" "...stemming there too"
+
+# Without the vocabulary, a word would lose its other forms: the insert fails instead.
+run irs_sqlite3 -batch :memory: ".load $IRS_BIN/irsearch" \
+	"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='irsearch english')" \
+	"INSERT INTO t VALUES('the delegates negotiated')"
+status_is 1 "without a vocabulary table, the tokenizer refuses to index words"
+is "$(irs_sqlite3 -batch :memory: ".load $IRS_BIN/irsearch" \
+	"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='irsearch english')" \
+	"INSERT INTO t VALUES('2024 1999')" "SELECT rowid FROM t WHERE t MATCH '1999'")" 1 \
+	"...but numbers, which have no stems, are indexed"
 
 done_testing

@@ -384,7 +384,8 @@ compiled_queries_match_the_same_rows_as_hand_written_fts5(void **state)
 	(void)state;
 	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
 	assert_int_equal(tokenize_register(db, &e), IRS_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(body, tokenize='irsearch english russian')",
+	assert_int_equal(sqlite3_exec(db, IRS_VOCABULARY_SCHEMA ";"
+				      "CREATE VIRTUAL TABLE t USING fts5(body, tokenize='irsearch english russian')",
 				      NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t(rowid, body) VALUES(?1, ?2)", -1, &st, NULL),
 			 SQLITE_OK);
@@ -445,7 +446,8 @@ fields_groups_and_near_match_hand_written_fts5(void **state)
 	(void)state;
 	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
 	assert_int_equal(tokenize_register(db, &e), IRS_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(title, author, body,"
+	assert_int_equal(sqlite3_exec(db, IRS_VOCABULARY_SCHEMA ";"
+				      "CREATE VIRTUAL TABLE t USING fts5(title, author, body,"
 					  " tokenize='irsearch english russian')", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t(rowid, title, author, body) VALUES(?1, ?2, ?3, ?4)",
 					    -1, &st, NULL), SQLITE_OK);

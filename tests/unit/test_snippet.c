@@ -27,7 +27,8 @@ open_index(void)
 	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
 	assert_int_equal(tokenize_register(db, &e), IRS_OK);
 	assert_int_equal(snippet_register(db, &e), IRS_OK);
-	if (sqlite3_exec(db, "CREATE VIRTUAL TABLE fts USING fts5(title, author, body,"
+	if (sqlite3_exec(db, IRS_VOCABULARY_SCHEMA ";"
+			 "CREATE VIRTUAL TABLE fts USING fts5(title, author, body,"
 			 " tokenize='irsearch english russian')", NULL, NULL, NULL) != SQLITE_OK)
 		fail_msg("creating the table: %s", sqlite3_errmsg(db));
 	return db;

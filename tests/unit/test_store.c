@@ -161,7 +161,7 @@ write_mode_creates_file_folders_and_format_marks(void **state)
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(query_int(store_db(s), "PRAGMA application_id"), 0x49525331);
-	assert_int_equal(query_int(store_db(s), "PRAGMA user_version"), 1);
+	assert_int_equal(query_int(store_db(s), "PRAGMA user_version"), IRS_FORMAT_VERSION);
 	assert_string_equal(query_text(store_db(s), "PRAGMA journal_mode"), "wal");
 	assert_int_equal(store_get_meta(s, "languages", buf, sizeof(buf), &e), IRS_OK);
 	assert_string_equal(buf, "english russian");
@@ -311,19 +311,30 @@ garbage_file_fails_cleanly_with_a_message(void **state)
 	assert_true(e.msg[0] != '\0');
 }
 
+/* Sets the format mark of the index at path. */
+static void
+set_format(const char *path, int version)
+{
+	sqlite3 *db = NULL;
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 static void
 newer_format_is_refused_with_a_message(void **state)
 {
 	struct fixture *f = *state;
 	store_t *s = open_or_fail(f->path, STORE_WRITE);
-	sqlite3 *db = NULL;
 	irs_error e = { IRS_OK, "" };
 
 	store_close(s);
 	s = NULL;
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	set_format(f->path, IRS_FORMAT_VERSION + 1);
+	assert_int_equal(store_probe(f->path), STORE_NEWER);
 	assert_int_equal(store_open(f->path, STORE_READ, NULL, &s, &e), IRS_UNAVAILABLE);
 	assert_null(s);
 	assert_non_null(strstr(e.msg, "newer"));
@@ -331,6 +342,27 @@ newer_format_is_refused_with_a_message(void **state)
 	assert_int_equal(store_open(f->path, STORE_WRITE, NULL, &s, &e), IRS_UNAVAILABLE);
 	assert_null(s);
 	assert_non_null(strstr(e.msg, "newer"));
+}
+
+/* Format 1 stored stems beside words: its queries would find only words as written. */
+static void
+older_format_is_refused_with_the_way_out(void **state)
+{
+	struct fixture *f = *state;
+	store_t *s = open_or_fail(f->path, STORE_WRITE);
+	irs_error e = { IRS_OK, "" };
+
+	store_close(s);
+	s = NULL;
+	set_format(f->path, IRS_FORMAT_VERSION - 1);
+	assert_int_equal(store_probe(f->path), STORE_OLDER);
+	assert_int_equal(store_open(f->path, STORE_READ, NULL, &s, &e), IRS_UNAVAILABLE);
+	assert_null(s);
+	assert_non_null(strstr(e.msg, "is older than"));
+	assert_non_null(strstr(e.msg, "irindex --full"));
+	irs_error_clear(&e);
+	assert_int_equal(store_open(f->path, STORE_WRITE, NULL, &s, &e), IRS_UNAVAILABLE);
+	assert_null(s);
 }
 
 static void
@@ -624,6 +656,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(read_mode_on_an_empty_file_says_there_is_no_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(another_programs_database_is_refused_and_left_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(garbage_file_fails_cleanly_with_a_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(older_format_is_refused_with_the_way_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_format_is_refused_with_a_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(put_replaces_the_document_with_the_same_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(find_returns_the_stamp_and_touch_changes_only_size_and_mtime, setup,

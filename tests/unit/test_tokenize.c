@@ -14,7 +14,10 @@
 #include "irsearch/limits.h"
 #include "irsearch/tokenize.h"
 
-/* An in-memory db with table t(body) using the given tokenize= value and v, its instance vocabulary. */
+/*
+ * An in-memory db with the stem vocabulary, table t(body) using the given
+ * tokenize= value, and v, its fts5vocab instance table.
+ */
 static sqlite3 *
 open_index(const char *tokenize)
 {
@@ -24,7 +27,8 @@ open_index(const char *tokenize)
 
 	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
 	assert_int_equal(tokenize_register(db, &e), IRS_OK);
-	sql = sqlite3_mprintf("CREATE VIRTUAL TABLE t USING fts5(body, tokenize=%Q);"
+	sql = sqlite3_mprintf(IRS_VOCABULARY_SCHEMA ";"
+			      "CREATE VIRTUAL TABLE t USING fts5(body, tokenize=%Q);"
 			      "CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance');",
 			      tokenize);
 	assert_non_null(sql);
@@ -76,10 +80,7 @@ matches(sqlite3 *db, const char *expr)
 	return buf;
 }
 
-/*
- * The tokens stored for one row, by position then byte order, joined by
- * "|"; a stem's IRS_STEM_MARK is shown as "^".
- */
+/* The tokens stored for one row, by position then byte order, joined by "|". */
 static const char *
 tokens_of(sqlite3 *db, int64_t rowid)
 {
@@ -97,27 +98,48 @@ tokens_of(sqlite3 *db, int64_t rowid)
 		if (used > 0 && used + 1 < sizeof(buf))
 			buf[used++] = '|';
 		for (; *term != '\0' && used + 1 < sizeof(buf); term++)
-			buf[used++] = *term == IRS_STEM_MARK ? '^' : *term;
+			buf[used++] = *term;
 		buf[used] = '\0';
 	}
 	sqlite3_finalize(st);
 	return buf;
 }
 
+/* The vocabulary's pairs "stem=word", ordered, joined by "|". */
+static const char *
+vocabulary_of(sqlite3 *db)
+{
+	static char buf[4096];
+	sqlite3_stmt *st = NULL;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT stem || '=' || word FROM " IRS_VOCABULARY_TABLE
+					    " ORDER BY stem, word", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s", used > 0 ? "|" : "",
+					 (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return buf;
+}
+
 static void
-stored_tokens_are_the_folded_word_and_its_marked_stem(void **state)
+stored_tokens_are_folded_words_and_the_vocabulary_holds_their_stems(void **state)
 {
 	sqlite3 *db = open_index("irsearch english russian");
 
 	(void)state;
 	insert(db, 1, "Cooperation");
-	assert_string_equal(tokens_of(db, 1), "^cooper|cooperation");
-	/* A word that is its own stem gets no second token. */
-	insert(db, 2, "Astana");
-	assert_string_equal(tokens_of(db, 2), "astana");
-	/* Stemmed before folding, both folded. */
-	insert(db, 3, "Türkiye's");
-	assert_string_equal(tokens_of(db, 3), "^turkiy|turkiye|s");
+	assert_string_equal(tokens_of(db, 1), "cooperation");
+	assert_string_equal(vocabulary_of(db), "cooper=cooperation");
+	/* A word that is its own stem is there too: other forms must reach it. */
+	insert(db, 2, "Astana cooperation");
+	assert_string_equal(tokens_of(db, 2), "astana|cooperation");
+	assert_string_equal(vocabulary_of(db), "astana=astana|cooper=cooperation");
+	/* Stemmed before folding, both folded; numbers have no stemmer and no entry. */
+	insert(db, 3, "Türkiye's 2024");
+	assert_string_equal(tokens_of(db, 3), "turkiye|s|2024");
+	assert_string_equal(vocabulary_of(db), "astana=astana|cooper=cooperation|s=s|turkiy=turkiye");
 	sqlite3_close(db);
 }
 
@@ -143,6 +165,96 @@ word_matches_every_inflected_form(void **state)
 	assert_string_equal(matches(db, "agreement"), "1");
 	assert_string_equal(matches(db, "agreements"), "1");
 	sqlite3_close(db);
+}
+
+static void
+a_rolled_back_batch_has_its_words_recorded_again(void **state)
+{
+	sqlite3 *db = open_index("irsearch english russian");
+
+	(void)state;
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	insert(db, 1, "Walruses gathered");
+	assert_string_equal(vocabulary_of(db), "gather=gathered|walrus=walruses");
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_string_equal(vocabulary_of(db), "");
+	/* The same words again: the tokenizer must not trust what it recorded before the rollback. */
+	insert(db, 2, "walruses gathered");
+	assert_string_equal(vocabulary_of(db), "gather=gathered|walrus=walruses");
+	assert_string_equal(matches(db, "walrus gathering"), "2");
+	sqlite3_close(db);
+}
+
+static void
+the_vocabulary_keeps_words_whose_documents_went(void **state)
+{
+	sqlite3 *db = open_index("irsearch english russian");
+
+	(void)state;
+	insert(db, 1, "declarations");
+	insert(db, 2, "declared");
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM t WHERE rowid = 1", NULL, NULL, NULL), SQLITE_OK);
+	assert_string_equal(vocabulary_of(db), "declar=declarations|declar=declared");
+	/* The stale word widens the query to nothing more. */
+	assert_string_equal(matches(db, "declaration"), "2");
+	assert_string_equal(matches(db, "\"declaration\""), "2");
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO t(t, rank) VALUES('integrity-check', 1)", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+without_a_vocabulary_table_indexing_fails_and_queries_match_words_as_written(void **state)
+{
+	sqlite3 *db = NULL;
+	irs_error e = { IRS_OK, "" };
+
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(tokenize_register(db, &e), IRS_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(body, tokenize='irsearch')",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "INSERT INTO t(body) VALUES('cooperation')", NULL, NULL, NULL),
+			     SQLITE_OK);
+	/* Numbers need no vocabulary. */
+	insert(db, 1, "2024 1999");
+	assert_string_equal(matches(db, "2024"), "1");
+	assert_string_equal(matches(db, "cooperation"), "");
+	sqlite3_close(db);
+}
+
+/* A reader (the daemon's connections) widens queries from the vocabulary the writer left. */
+static void
+a_read_only_connection_widens_queries_and_records_nothing(void **state)
+{
+	char dir[] = "/tmp/irs-tokenize-XXXXXX";
+	char path[64], extra[80];
+	sqlite3 *db = NULL, *ro = NULL;
+	irs_error e = { IRS_OK, "" };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/index.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(tokenize_register(db, &e), IRS_OK);
+	assert_int_equal(sqlite3_exec(db, IRS_VOCABULARY_SCHEMA ";"
+				      "CREATE VIRTUAL TABLE t USING fts5(body, tokenize='irsearch english russian')",
+				      NULL, NULL, NULL), SQLITE_OK);
+	insert(db, 1, "Regional cooperation");
+	insert(db, 2, "States cooperate");
+	sqlite3_close(db);
+
+	assert_int_equal(sqlite3_open_v2(path, &ro, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(tokenize_register(ro, &e), IRS_OK);
+	assert_string_equal(matches(ro, "cooperative"), "1,2");
+	assert_string_equal(matches(ro, "\"regional cooperating\""), "1");
+	assert_string_equal(matches(ro, "NEAR(state cooperation, 1)"), "2");
+	assert_string_equal(vocabulary_of(ro), "cooper=cooperate|cooper=cooperation|region=regional|state=states");
+	sqlite3_close(ro);
+	unlink(path);
+	snprintf(extra, sizeof(extra), "%s-journal", path);
+	unlink(extra);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static void
@@ -186,11 +298,13 @@ each_language_stems_only_its_own_script(void **state)
 
 	(void)state;
 	insert(ru, 1, "cooperation сотрудничества");
-	assert_string_equal(tokens_of(ru, 1), "cooperation|^сотрудничеств|сотрудничества");
+	assert_string_equal(tokens_of(ru, 1), "cooperation|сотрудничества");
+	assert_string_equal(vocabulary_of(ru), "сотрудничеств=сотрудничества");
 	assert_string_equal(matches(ru, "cooperating"), "");
 	assert_string_equal(matches(ru, "сотрудничество"), "1");
 	insert(en, 1, "cooperation сотрудничества");
-	assert_string_equal(tokens_of(en, 1), "^cooper|cooperation|сотрудничества");
+	assert_string_equal(tokens_of(en, 1), "cooperation|сотрудничества");
+	assert_string_equal(vocabulary_of(en), "cooper=cooperation");
 	assert_string_equal(matches(en, "cooperating"), "1");
 	assert_string_equal(matches(en, "сотрудничество"), "");
 	sqlite3_close(ru);
@@ -206,8 +320,9 @@ a_word_stemmed_to_nothing_is_its_own_stem(void **state)
 	(void)state;
 	insert(db, 1, "ικά");
 	insert(db, 2, "ους");
-	/* No bare stem mark, which every such word would share. */
+	/* Not an empty stem, which every such word would share. */
 	assert_string_equal(tokens_of(db, 1), "ικά");
+	assert_string_equal(vocabulary_of(db), "ικά=ικά|ουσ=ουσ");
 	assert_string_equal(matches(db, "ικά"), "1");
 	assert_string_equal(matches(db, "ους"), "2");
 	assert_string_equal(matches(db, "ικό"), "");
@@ -221,7 +336,7 @@ default_languages_are_english_and_russian(void **state)
 
 	(void)state;
 	insert(db, 1, "cooperation сотрудничества");
-	assert_string_equal(tokens_of(db, 1), "^cooper|cooperation|^сотрудничеств|сотрудничества");
+	assert_string_equal(vocabulary_of(db), "cooper=cooperation|сотрудничеств=сотрудничества");
 	sqlite3_close(db);
 }
 
@@ -249,13 +364,11 @@ prefix_query_matches_words_as_written_not_stems(void **state)
 	insert(db, 1, "Sanitization of records");
 	insert(db, 2, "Sanity checks");
 	insert(db, 3, "sanitary conditions");
-	assert_string_equal(tokens_of(db, 1), "^sanit|sanitization|of|^record|records");
+	assert_string_equal(tokens_of(db, 1), "sanitization|of|records");
 	assert_string_equal(matches(db, "sanitiz*"), "1");
 	assert_string_equal(matches(db, "SANITIZ*"), "1");
 	assert_string_equal(matches(db, "sanit*"), "1,2,3");
-	/* The marked stems are never reached by a prefix. */
 	assert_string_equal(matches(db, "recor*"), "1");
-	assert_string_equal(matches(db, "\"\x01\"*"), "");
 	sqlite3_close(db);
 }
 
@@ -564,6 +677,7 @@ two_threads_with_own_connections_get_consistent_results(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(tokenize_register(db, &e), IRS_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;"
+				      IRS_VOCABULARY_SCHEMA ";"
 				      "CREATE VIRTUAL TABLE t USING fts5(body, tokenize='irsearch english russian')",
 				      NULL, NULL, NULL), SQLITE_OK);
 	for (i = 0; i < 2; i++) {
@@ -596,8 +710,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(stored_tokens_are_the_folded_word_and_its_marked_stem),
+		cmocka_unit_test(stored_tokens_are_folded_words_and_the_vocabulary_holds_their_stems),
 		cmocka_unit_test(word_matches_every_inflected_form),
+		cmocka_unit_test(a_rolled_back_batch_has_its_words_recorded_again),
+		cmocka_unit_test(the_vocabulary_keeps_words_whose_documents_went),
+		cmocka_unit_test(without_a_vocabulary_table_indexing_fails_and_queries_match_words_as_written),
+		cmocka_unit_test(a_read_only_connection_widens_queries_and_records_nothing),
 		cmocka_unit_test(case_and_diacritics_are_folded_in_text_and_queries),
 		cmocka_unit_test(cyrillic_is_stemmed_by_russian_and_latin_by_english),
 		cmocka_unit_test(each_language_stems_only_its_own_script),
