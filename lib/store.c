@@ -78,6 +78,7 @@ struct store {
 	int put_failed;		/* a store_put failed: this transaction must not commit */
 	int64_t old_max_id;	/* the highest document id when opened: only those can have moved */
 	int changes_at_begin;	/* sqlite3_total_changes at store_begin */
+	tokenize_context *vocabulary;	/* the writer's words waiting for the commit */
 	sqlite3_stmt *stmts[ST_COUNT_STMTS];
 };
 
@@ -348,6 +349,9 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 		rc = check_format(s, languages, e);
 	if (rc == IRS_OK && mode == STORE_WRITE)
 		rc = set_write_pragmas(s, e);
+	/* New words wait for the commit, written in key order: one pass over the vocabulary per batch. */
+	if (rc == IRS_OK && mode == STORE_WRITE && (s->vocabulary = tokenize_defer_vocabulary(s->db, e)) == NULL)
+		rc = e->code;
 	if (rc == IRS_OK && mode == STORE_WRITE)
 		rc = prepare_move_lookup(s, e);
 	if (rc == IRS_OK && mode == STORE_WRITE)
@@ -482,6 +486,18 @@ bump_generation(store_t *s, irs_error *e)
 	return IRS_OK;
 }
 
+static irs_code
+flush_vocabulary(store_t *s, irs_error *e)
+{
+	int rc = tokenize_flush_vocabulary(s->vocabulary);
+
+	if (rc == SQLITE_OK)
+		return IRS_OK;
+	if ((rc & 0xff) == SQLITE_NOMEM)
+		return irs_fail(e, IRS_INTERNAL, "%s: out of memory while writing the stem vocabulary", s->path);
+	return sql_fail(s, e, "writing the stem vocabulary");
+}
+
 irs_code
 store_commit(store_t *s, irs_error *e)
 {
@@ -492,7 +508,9 @@ store_commit(store_t *s, irs_error *e)
 		return irs_fail(e, IRS_INTERNAL, "%s: not committing a transaction in which a document "
 				"failed halfway; nothing of it was written", s->path);
 	}
-	rc = bump_generation(s, e);
+	rc = flush_vocabulary(s, e);
+	if (rc == IRS_OK)
+		rc = bump_generation(s, e);
 	if (rc == IRS_OK)
 		rc = exec(s, "COMMIT", e, "committing");
 

@@ -11,9 +11,9 @@
  * Thread safety: FTS5 creates one tokenizer instance per table and
  * connection, and a connection is used by one thread at a time.  Each
  * instance owns its stemmers (libstemmer's are stateful, and the buffer
- * sb_stemmer_stem returns is overwritten by the next call), its cache,
- * its vocabulary statements and set; instances of one connection share
- * only the count of its rollbacks.
+ * sb_stemmer_stem returns is overwritten by the next call), its cache and
+ * its vocabulary statements; instances of one connection share the words
+ * recorded and waiting (tokenize_context).
  *
  * The file is compiled twice: into libirsearch, linked against SQLite, and
  * into the loadable extension, where IRS_LOADABLE_EXTENSION routes every
@@ -85,20 +85,35 @@ struct stem_entry {
 	char stem[FOLD_MAX];
 };
 
-/* What the registration on one connection hands each tokenizer it creates. */
-typedef struct tokenize_context {
-	fts5_api *api;
-	sqlite3 *db;
-	unsigned rollbacks;	/* transactions rolled back on db so far */
-} tokenize_context;
-
 /*
- * Hashes of the words this tokenizer has put in the vocabulary: open
- * addressing, 0 for an empty slot, grown to at most IRS_VOCABULARY_SET_SLOTS.
+ * Hashes of the words put in the vocabulary: open addressing, 0 for an
+ * empty slot, grown to at most IRS_VOCABULARY_SET_SLOTS.
  */
 struct word_set {
 	uint64_t *slots;
 	size_t cap, count;
+};
+
+/* Pairs (stem, word) waiting to be written: records [nstem][stem][nword][word] in one buffer. */
+struct pending {
+	unsigned char *buf;
+	size_t used, cap;
+	size_t *offsets;	/* where each record starts */
+	size_t count, offsets_cap;
+};
+
+/*
+ * What the registration on one connection hands each tokenizer it creates,
+ * and what they share: the words recorded in this session and, when the
+ * owner of the connection defers them, those not yet written.
+ */
+struct tokenize_context {
+	fts5_api *api;
+	sqlite3 *db;
+	struct word_set recorded;
+	uint32_t generation;	/* of recorded; bumped whenever it is emptied */
+	int deferred;		/* tokenize_defer_vocabulary was called */
+	struct pending pending;
 };
 
 enum vocabulary_state { VOCABULARY_UNKNOWN, VOCABULARY_WRITABLE, VOCABULARY_READ_ONLY };
@@ -116,9 +131,6 @@ typedef struct irs_tokenizer {
 	sqlite3_stmt *variants;		/* the words of one stem, made on first use */
 	enum vocabulary_state vocabulary;
 	int no_vocabulary;		/* queries: the table is not there */
-	struct word_set recorded;
-	uint32_t generation;		/* of recorded; bumped whenever it is emptied */
-	unsigned rollbacks_seen;
 } irs_tokenizer;
 
 /* State of one xTokenize call. */
@@ -391,20 +403,73 @@ word_set_grow(struct word_set *set)
 	return SQLITE_OK;
 }
 
-/* The tokenizer forgets which words it recorded (a rollback undid some, or the set is full). */
 static void
-forget_recorded(irs_tokenizer *tok)
+pending_clear(struct pending *p)
 {
-	word_set_clear(&tok->recorded);
-	if (++tok->generation == 0)	/* 0 means "never recorded" in a cache entry */
-		tok->generation = 1;
+	p->used = 0;
+	p->count = 0;
+}
+
+static void
+pending_free(struct pending *p)
+{
+	free(p->buf);
+	free(p->offsets);
+	memset(p, 0, sizeof(*p));
+}
+
+static int
+reserve(void **buf, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap == 0 ? 4096 : *cap;
+	void *grown;
+
+	if (need <= *cap)
+		return SQLITE_OK;
+	while (n < need)
+		n *= 2;
+	if ((grown = realloc(*buf, n * size)) == NULL)
+		return SQLITE_NOMEM;
+	*buf = grown;
+	*cap = n;
+	return SQLITE_OK;
+}
+
+static int
+pending_add(struct pending *p, const struct stem_entry *e)
+{
+	size_t need = p->used + 2 + e->nstem + e->nsurf;
+	unsigned char *r;
+	int rc = reserve((void **)&p->buf, &p->cap, need, 1);
+
+	if (rc == SQLITE_OK)
+		rc = reserve((void **)&p->offsets, &p->offsets_cap, p->count + 1, sizeof(size_t));
+	if (rc != SQLITE_OK)
+		return rc;
+	r = p->buf + p->used;
+	r[0] = e->nstem;
+	memcpy(r + 1, e->stem, e->nstem);
+	r[1 + e->nstem] = e->nsurf;
+	memcpy(r + 2 + e->nstem, e->surf, e->nsurf);
+	p->offsets[p->count++] = p->used;
+	p->used = need;
+	return SQLITE_OK;
+}
+
+/* The connection forgets which words it recorded (a rollback undid some, or the set is full). */
+static void
+forget_recorded(tokenize_context *ctx)
+{
+	word_set_clear(&ctx->recorded);
+	if (++ctx->generation == 0)	/* 0 means "never recorded" in a cache entry */
+		ctx->generation = 1;
 }
 
 /* Adds h; *added says whether it was new. */
 static int
-word_set_add(irs_tokenizer *tok, uint64_t h, int *added)
+word_set_add(tokenize_context *ctx, uint64_t h, int *added)
 {
-	struct word_set *set = &tok->recorded;
+	struct word_set *set = &ctx->recorded;
 	uint64_t *slot;
 	int rc;
 
@@ -414,7 +479,7 @@ word_set_add(irs_tokenizer *tok, uint64_t h, int *added)
 	}
 	if (2 * (set->count + 1) > set->cap) {
 		if (set->cap >= IRS_VOCABULARY_SET_SLOTS)
-			forget_recorded(tok);
+			forget_recorded(ctx);
 		if ((rc = word_set_grow(set)) != SQLITE_OK)
 			return rc;
 	}
@@ -422,6 +487,59 @@ word_set_add(irs_tokenizer *tok, uint64_t h, int *added)
 	set->count++;
 	*added = 1;
 	return SQLITE_OK;
+}
+
+static int
+compare_text(const unsigned char *a, size_t na, const unsigned char *b, size_t nb)
+{
+	int c = memcmp(a, b, na < nb ? na : nb);
+
+	return c != 0 ? c : (na > nb) - (na < nb);
+}
+
+/* Orders pending records as SQLite's BINARY collation orders (stem, word): fewer pages touched. */
+static int
+compare_pending(const void *x, const void *y)
+{
+	const unsigned char *a = *(const unsigned char *const *)x, *b = *(const unsigned char *const *)y;
+	int c = compare_text(a + 1, a[0], b + 1, b[0]);
+
+	return c != 0 ? c : compare_text(a + 2 + a[0], a[1 + a[0]], b + 2 + b[0], b[1 + b[0]]);
+}
+
+#define INSERT_PAIR "INSERT OR IGNORE INTO " IRS_VOCABULARY_TABLE "(stem, word) VALUES(?1, ?2)"
+
+/*
+ * Writes the waiting pairs with st, in key order; on failure the connection
+ * forgets every recorded word, so none is taken for written that was not.
+ */
+static int
+flush_pending(tokenize_context *ctx, sqlite3_stmt *st)
+{
+	struct pending *p = &ctx->pending;
+	const unsigned char **sorted = malloc(p->count * sizeof(*sorted));
+	int rc = sorted != NULL ? SQLITE_OK : SQLITE_NOMEM;
+	size_t i;
+
+	for (i = 0; rc == SQLITE_OK && i < p->count; i++)
+		sorted[i] = p->buf + p->offsets[i];
+	if (rc == SQLITE_OK)
+		qsort(sorted, p->count, sizeof(*sorted), compare_pending);
+	for (i = 0; rc == SQLITE_OK && i < p->count; i++) {
+		const unsigned char *r = sorted[i];
+
+		sqlite3_bind_text(st, 1, (const char *)r + 1, r[0], SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, (const char *)r + 2 + r[0], r[1 + r[0]], SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	free(sorted);
+	sqlite3_clear_bindings(st);
+	pending_clear(p);
+	if (rc != SQLITE_OK)
+		forget_recorded(ctx);
+	return rc;
 }
 
 /* Prepares the vocabulary statement sql on first use; SQLITE_ERROR when there is no such table. */
@@ -433,33 +551,48 @@ vocabulary_statement(irs_tokenizer *tok, sqlite3_stmt **st, const char *sql)
 	return sqlite3_prepare_v3(tok->ctx->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
 }
 
-/* Puts the pair (stem, word) of e in the vocabulary, once per session of this writer. */
+/* Writes the connection's waiting pairs through this tokenizer's statement. */
+static int
+flush_through(irs_tokenizer *tok)
+{
+	int rc;
+
+	if (tok->ctx->pending.count == 0)
+		return SQLITE_OK;
+	rc = vocabulary_statement(tok, &tok->record, INSERT_PAIR);
+	if (rc != SQLITE_OK) {
+		pending_clear(&tok->ctx->pending);
+		forget_recorded(tok->ctx);
+		return rc;
+	}
+	return flush_pending(tok->ctx, tok->record);
+}
+
+/*
+ * Queues the pair (stem, word) of e for the vocabulary, once per session of
+ * this connection; written at the end of the document, or, when deferred,
+ * by tokenize_flush_vocabulary or once IRS_VOCABULARY_PENDING_BYTES wait.
+ */
 static int
 record_word(irs_tokenizer *tok, struct stem_entry *e)
 {
+	tokenize_context *ctx = tok->ctx;
 	int rc, added;
 
 	if (tok->vocabulary == VOCABULARY_UNKNOWN)
-		tok->vocabulary = sqlite3_db_readonly(tok->ctx->db, "main") == 1 ? VOCABULARY_READ_ONLY
-									       : VOCABULARY_WRITABLE;
+		tok->vocabulary = sqlite3_db_readonly(ctx->db, "main") == 1 ? VOCABULARY_READ_ONLY
+									    : VOCABULARY_WRITABLE;
 	if (tok->vocabulary == VOCABULARY_READ_ONLY)
-		return SQLITE_OK;	/* FTS5's integrity-check on a reader tokenizes documents too */
-	rc = word_set_add(tok, hash_word64(e->surf, e->nsurf), &added);
-	if (rc == SQLITE_OK && added) {
-		rc = vocabulary_statement(tok, &tok->record, "INSERT OR IGNORE INTO " IRS_VOCABULARY_TABLE
-					  "(stem, word) VALUES(?1, ?2)");
-		if (rc == SQLITE_OK) {
-			sqlite3_bind_text(tok->record, 1, e->stem, e->nstem, SQLITE_STATIC);
-			sqlite3_bind_text(tok->record, 2, e->surf, e->nsurf, SQLITE_STATIC);
-			rc = sqlite3_step(tok->record);
-			sqlite3_reset(tok->record);
-			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-		}
-		if (rc != SQLITE_OK)
-			forget_recorded(tok);
-	}
+		return SQLITE_OK;	/* nothing could be written */
+	rc = word_set_add(ctx, hash_word64(e->surf, e->nsurf), &added);
+	if (rc == SQLITE_OK && added)
+		rc = pending_add(&ctx->pending, e);
+	if (rc == SQLITE_OK && ctx->pending.used > IRS_VOCABULARY_PENDING_BYTES)
+		rc = flush_through(tok);
 	if (rc == SQLITE_OK)
-		e->recorded = tok->generation;
+		e->recorded = ctx->generation;
+	else
+		forget_recorded(ctx);
 	return rc;
 }
 
@@ -515,7 +648,7 @@ on_word(void *p, int tflags, const char *t, int n, int start, int end)
 	}
 	switch (c->how) {
 	case EMIT_INDEX:
-		if (e->stemmed && e->recorded != c->tok->generation && (rc = record_word(c->tok, e)) != SQLITE_OK)
+		if (e->stemmed && e->recorded != c->tok->ctx->generation && (rc = record_word(c->tok, e)) != SQLITE_OK)
 			return rc;
 		break;
 	case EMIT_STEMMED_QUERY:
@@ -534,6 +667,7 @@ irs_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int ntext
 	     int (*emit)(void *, int, const char *, int, int, int))
 {
 	struct tokenize_call c;
+	int rc;
 
 	c.tok = (irs_tokenizer *)p;
 	/*
@@ -546,10 +680,6 @@ irs_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int ntext
 	c.ctx = ctx;
 	c.emit = emit;
 	c.how = EMIT_INDEX;
-	if (c.tok->rollbacks_seen != c.tok->ctx->rollbacks) {
-		c.tok->rollbacks_seen = c.tok->ctx->rollbacks;
-		forget_recorded(c.tok);
-	}
 	if (flags & FTS5_TOKENIZE_QUERY) {
 		c.how = EMIT_STEMMED_QUERY;
 		if (ntext > 0 && text[0] == IRS_EXACT_MARK) {
@@ -559,7 +689,10 @@ irs_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int ntext
 		if (flags & FTS5_TOKENIZE_PREFIX)
 			c.how = EMIT_SURFACE_QUERY;
 	}
-	return c.tok->unicode61.xTokenize(c.tok->splitter, &c, flags, text, ntext, on_word);
+	rc = c.tok->unicode61.xTokenize(c.tok->splitter, &c, flags, text, ntext, on_word);
+	if (rc == SQLITE_OK && c.how == EMIT_INDEX && !c.tok->ctx->deferred)
+		rc = flush_through(c.tok);
+	return rc;
 }
 
 static void
@@ -580,7 +713,6 @@ irs_tokenizer_delete(Fts5Tokenizer *p)
 		munmap(tok->cache, CACHE_BYTES);
 	sqlite3_finalize(tok->record);
 	sqlite3_finalize(tok->variants);
-	word_set_clear(&tok->recorded);
 	free(tok);
 }
 
@@ -616,8 +748,6 @@ irs_tokenizer_create(void *context, const char **argv, int argc, Fts5Tokenizer *
 	if (tok == NULL)
 		return SQLITE_NOMEM;
 	tok->ctx = ctx;
-	tok->generation = 1;
-	tok->rollbacks_seen = ctx->rollbacks;
 	rc = api->xFindTokenizer(api, "unicode61", &parent_data, &tok->unicode61);
 	if (rc == SQLITE_OK)
 		rc = tok->unicode61.xCreate(parent_data, keep, 2, &tok->splitter);
@@ -661,10 +791,24 @@ tokenize_fts5_api(sqlite3 *db, irs_error *e)
 	return api;
 }
 
+/* A rollback undid the words of its transaction: record them all again. */
 static void
 on_rollback(void *context)
 {
-	((tokenize_context *)context)->rollbacks++;
+	tokenize_context *ctx = context;
+
+	pending_clear(&ctx->pending);
+	forget_recorded(ctx);
+}
+
+static void
+context_free(void *context)
+{
+	tokenize_context *ctx = context;
+
+	word_set_clear(&ctx->recorded);
+	pending_free(&ctx->pending);
+	sqlite3_free(ctx);
 }
 
 irs_code
@@ -680,17 +824,57 @@ tokenize_register(sqlite3 *db, irs_error *e)
 	if ((ctx = sqlite3_malloc(sizeof(*ctx))) == NULL)
 		return irs_fail(e, IRS_INTERNAL, "out of memory while registering the %s tokenizer",
 				IRS_TOKENIZER_NAME);
+	memset(ctx, 0, sizeof(*ctx));
 	ctx->api = api;
 	ctx->db = db;
-	ctx->rollbacks = 0;
+	ctx->generation = 1;
 	/* FTS5 frees ctx with the connection, or never takes it: out of memory. */
-	if ((rc = api->xCreateTokenizer(api, IRS_TOKENIZER_NAME, ctx, &methods, sqlite3_free)) != SQLITE_OK) {
+	if ((rc = api->xCreateTokenizer(api, IRS_TOKENIZER_NAME, ctx, &methods, context_free)) != SQLITE_OK) {
 		sqlite3_free(ctx);
 		return irs_fail(e, IRS_INTERNAL, "cannot register the %s tokenizer: %s", IRS_TOKENIZER_NAME,
 				sqlite3_errstr(rc));
 	}
 	sqlite3_rollback_hook(db, on_rollback, ctx);
 	return IRS_OK;
+}
+
+tokenize_context *
+tokenize_defer_vocabulary(sqlite3 *db, irs_error *e)
+{
+	fts5_api *api = tokenize_fts5_api(db, e);
+	fts5_tokenizer methods;
+	void *found = NULL;
+	tokenize_context *ctx;
+
+	if (api == NULL)
+		return NULL;
+	if (api->xFindTokenizer(api, IRS_TOKENIZER_NAME, &found, &methods) != SQLITE_OK || found == NULL) {
+		irs_fail(e, IRS_INTERNAL, "the %s tokenizer is not registered on this connection",
+			 IRS_TOKENIZER_NAME);
+		return NULL;
+	}
+	ctx = found;
+	ctx->deferred = 1;
+	return ctx;
+}
+
+int
+tokenize_flush_vocabulary(tokenize_context *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (ctx->pending.count == 0)
+		return SQLITE_OK;
+	rc = sqlite3_prepare_v2(ctx->db, INSERT_PAIR, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = flush_pending(ctx, st);
+	else {
+		pending_clear(&ctx->pending);
+		forget_recorded(ctx);
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 irs_code

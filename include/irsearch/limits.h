@@ -19,6 +19,8 @@
  * in the vocabulary this session: 16 MiB; when half full it is emptied, and
  * words are offered to the vocabulary again (INSERT OR IGNORE). */
 #define IRS_VOCABULARY_SET_SLOTS 2097152
+/* Bytes of (stem, word) pairs a deferring writer keeps before writing them anyway. */
+#define IRS_VOCABULARY_PENDING_BYTES (8L * 1024 * 1024)
 /* irsearchd's answer cache (--cache-mib), MiB. */
 #define IRS_CACHE_MIB 64
 /* How much of the index file each connection reads through mmap (SQLite's mmap_size). */

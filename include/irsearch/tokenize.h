@@ -33,9 +33,11 @@
  *   afresh).  A connection opened read-only records nothing.  The writer
  *   remembers which words it has recorded; a rollback on the connection
  *   (the tokenizer owns its rollback hook) makes it forget, so words of a
- *   batch that was undone are recorded again.  A connection whose database
- *   has no vocabulary table cannot index with this tokenizer (the INSERT
- *   fails), and its queries match words as written.
+ *   batch that was undone are recorded again.  New pairs are written
+ *   sorted, at the end of each document or, deferred, once per
+ *   transaction.  A connection whose database has no vocabulary table
+ *   cannot index with this tokenizer (the INSERT fails), and its queries
+ *   match words as written.
 
  * Arguments (tokenize='irsearch english russian'): stemming languages, in
  * order; each token is stemmed by the first named language written in the
@@ -69,6 +71,21 @@ fts5_api *tokenize_fts5_api(sqlite3 *db, irs_error *e);
  * and sets db's rollback hook (see above).
  */
 irs_code tokenize_register(sqlite3 *db, irs_error *e);
+
+/*
+ * From now on the words new to db's vocabulary wait in memory (up to
+ * IRS_VOCABULARY_PENDING_BYTES) and are written, sorted, by
+ * tokenize_flush_vocabulary, which the owner of db must call before each
+ * COMMIT of new documents (store_commit does).  Words still waiting at a
+ * COMMIT are written by the next flush; at a rollback they are dropped.
+ * Without this, each document's new words are written at its end.
+ */
+typedef struct tokenize_context tokenize_context;
+
+/* The connection's tokenizer state, now deferring; NULL with e filled. */
+tokenize_context *tokenize_defer_vocabulary(sqlite3 *db, irs_error *e);
+/* An SQLite result code; SQLITE_NOMEM also for this module's own allocations. */
+int tokenize_flush_vocabulary(tokenize_context *ctx);
 
 /*
  * Checks a space-separated list of Snowball language names ("english

@@ -186,6 +186,52 @@ a_rolled_back_batch_has_its_words_recorded_again(void **state)
 }
 
 static void
+deferred_words_wait_for_the_flush_and_go_with_a_rollback(void **state)
+{
+	sqlite3 *db = open_index("irsearch english russian");
+	irs_error e = { IRS_OK, "" };
+	tokenize_context *ctx = tokenize_defer_vocabulary(db, &e);
+
+	(void)state;
+	assert_non_null(ctx);
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	insert(db, 1, "Walruses gathered");
+	insert(db, 2, "zebras gathering");
+	assert_string_equal(vocabulary_of(db), "");
+	assert_int_equal(tokenize_flush_vocabulary(ctx), SQLITE_OK);
+	assert_string_equal(vocabulary_of(db), "gather=gathered|gather=gathering|walrus=walruses|zebra=zebras");
+	assert_int_equal(tokenize_flush_vocabulary(ctx), SQLITE_OK);	/* nothing left: a no-op */
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_string_equal(matches(db, "gathers"), "1,2");
+
+	/* Waiting words of a rolled-back batch are dropped, and recorded again when they come back. */
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	insert(db, 3, "declarations");
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(tokenize_flush_vocabulary(ctx), SQLITE_OK);
+	assert_null(strstr(vocabulary_of(db), "declar"));
+	insert(db, 3, "declarations");
+	assert_int_equal(tokenize_flush_vocabulary(ctx), SQLITE_OK);
+	assert_non_null(strstr(vocabulary_of(db), "declar=declarations"));
+	assert_string_equal(matches(db, "declared"), "3");
+	sqlite3_close(db);
+}
+
+/* A connection without the tokenizer has nothing to defer. */
+static void
+deferring_needs_the_tokenizer(void **state)
+{
+	sqlite3 *db = NULL;
+	irs_error e = { IRS_OK, "" };
+
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_null(tokenize_defer_vocabulary(db, &e));
+	assert_non_null(strstr(e.msg, "not registered"));
+	sqlite3_close(db);
+}
+
+static void
 the_vocabulary_keeps_words_whose_documents_went(void **state)
 {
 	sqlite3 *db = open_index("irsearch english russian");
@@ -713,6 +759,8 @@ main(void)
 		cmocka_unit_test(stored_tokens_are_folded_words_and_the_vocabulary_holds_their_stems),
 		cmocka_unit_test(word_matches_every_inflected_form),
 		cmocka_unit_test(a_rolled_back_batch_has_its_words_recorded_again),
+		cmocka_unit_test(deferred_words_wait_for_the_flush_and_go_with_a_rollback),
+		cmocka_unit_test(deferring_needs_the_tokenizer),
 		cmocka_unit_test(the_vocabulary_keeps_words_whose_documents_went),
 		cmocka_unit_test(without_a_vocabulary_table_indexing_fails_and_queries_match_words_as_written),
 		cmocka_unit_test(a_read_only_connection_widens_queries_and_records_nothing),
