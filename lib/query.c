@@ -328,6 +328,8 @@ term_fragment(struct parser *p, const struct token *t)
 
 	if (!has_word(t->text, t->len))
 		return NULL;
+	if (t->prefix)
+		p->plan->has_prefix = 1;
 	put_string(&b, t->text, t->len, t->prefix);
 	return take(p, &b);
 }
@@ -414,6 +416,8 @@ parse_near(struct parser *p, const struct token *near)
 				len--, prefix = 1;
 			if (terms++ > 0)
 				put(&b, " ", 1);
+			if (prefix)
+				p->plan->has_prefix = 1;
 			put_string(&b, p->q + start, len, prefix);
 		}
 	}

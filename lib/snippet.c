@@ -99,15 +99,37 @@ body_hits(const Fts5ExtensionApi *api, Fts5Context *fts, int *n)
 	return hits;
 }
 
-/* How good [start, start+len) is: distinct phrases in it (new ones weigh most), then matched words. */
+/* The first of the sorted hits that starts at pos or after (n when none does). */
+static int
+first_hit_from(const struct hit *hits, int n, int pos)
+{
+	int lo = 0, hi = n;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (hits[mid].start < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * How good [start, start+len) is: distinct phrases in it (new ones weigh
+ * most), then matched words.  The hits are sorted by start, so only those
+ * starting inside the window are looked at: a prefix matching thousands of
+ * times in a body made every window of every hit look at them all.
+ */
 static long
 window_score(const struct hit *hits, int n, int start, int len, const unsigned char *covered, int nphrases)
 {
 	unsigned char seen[64] = { 0 };
 	int i, distinct = 0, fresh = 0, words = 0;
 
-	for (i = 0; i < n; i++) {
-		if (hits[i].start < start || hits[i].end > start + len)
+	for (i = first_hit_from(hits, n, start); i < n && hits[i].start < start + len; i++) {
+		if (hits[i].end > start + len)
 			continue;
 		words += hits[i].end - hits[i].start;
 		if (hits[i].phrase < 64 && !seen[hits[i].phrase]) {

@@ -31,6 +31,7 @@ typedef struct query_plan {
 	char *fts;		/* MATCH expression; NULL when the query has only filters */
 	char *fts_any;		/* the same with its wanted items ORed, for when no document
 				 * has them all; NULL for fewer than two */
+	int has_prefix;		/* fts holds a word* (FTS5 expands it again on every MATCH) */
 	char after[IRS_DATE_MAX];	/* documents dated on or after this ISO prefix; "" for none */
 	char before[IRS_DATE_MAX];	/* documents dated before this ISO prefix; "" for none */
 	const char *types[QUERY_MAX_FILTER_VALUES];	/* MIME types (static strings), any of */

@@ -12,26 +12,63 @@
  *     words of each other in one column, the score grows by proximity
  *     times the best-matching phrase's contribution.
  * It returns a positive score (higher is better).  A sixth argument, a
- * pointer bound with sqlite3_bind_pointer(..., RANK_COUNTER_TYPE), is an
- * sqlite3_int64 the function adds one to per row: ORDER BY scores every
- * matching row, so the page's SELECT also counts the matches, and no
- * second pass over the doclists is needed for the total.  irs_rank_parts(fts,
- * ...) returns the same computation as "idf-sum title author body
- * proximity" for --explain.  Does not own the query (query.h) or which
- * hits are shown (search.h).
+ * rank_collector bound with sqlite3_bind_pointer(..., RANK_COLLECTOR_TYPE),
+ * counts the rows it scores (the page's SELECT scores every match, so no
+ * second pass over the doclists counts them) and can keep the best rows
+ * itself, so that the SELECT needs no ORDER BY (see rank_collector_new).
+ * irs_rank_parts(fts, ...) returns the same computation as "idf-sum title
+ * author body proximity" for --explain.  Does not own the query (query.h)
+ * or which hits are shown (search.h).
  */
 #ifndef IRSEARCH_RANK_H
 #define IRSEARCH_RANK_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 #include "irsearch/error.h"
 
-/* The pointer type of irs_rank's row counter. */
-#define RANK_COUNTER_TYPE "irs_row_counter"
+/* The pointer type of irs_rank's collector. */
+#define RANK_COLLECTOR_TYPE "irs_rank_collector"
 
 /* Words apart at most for the proximity bonus. */
 #define RANK_PROXIMITY_SPAN 8
+
+/* One row of a collector's best: its rowid and score. */
+typedef struct rank_best {
+	int64_t id;
+	double score;
+} rank_best;
+
+typedef struct rank_collector rank_collector;
+
+/*
+ * A collector for one statement's irs_rank calls (caller frees with
+ * rank_collector_free; NULL when out of memory).  keep 0 only counts the
+ * rows, and irs_rank returns each score for the statement's ORDER BY.
+ * keep > 0 keeps the keep best rows (score descending, then rowid, as
+ * that ORDER BY would), and irs_rank's value is then not for sorting (NULL
+ * for a row whose score waits, see below).  every_match says that the
+ * statement drops none of the MATCH's rows (no other WHERE term): a
+ * query of one phrase then takes its IDF from the count of rows, instead
+ * of walking the phrase's doclists again with xQueryPhrase (for a phrase
+ * of two common words, or a prefix of a thousand words, half the work),
+ * and its rows are scored in rank_collector_finish, with the same
+ * arithmetic, so the scores are the same to the last bit.
+ */
+rank_collector *rank_collector_new(int64_t keep, int every_match);
+
+/* Scores what waited for the count; after the statement is done.  0, or -1 when out of memory. */
+int rank_collector_finish(rank_collector *c);
+
+/* The rows irs_rank was called on. */
+int64_t rank_collector_rows(const rank_collector *c);
+
+/* After rank_collector_finish: the best rows, best first; returns how many (at most keep). */
+int64_t rank_collector_best(const rank_collector *c, const rank_best **best);
+
+/* Frees a collector; accepts NULL. */
+void rank_collector_free(rank_collector *c);
 
 /* Registers irs_rank and irs_rank_parts on db. */
 irs_code rank_register(sqlite3 *db, irs_error *e);

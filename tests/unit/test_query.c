@@ -82,6 +82,35 @@ trailing_star_is_a_prefix_query(void **state)
 	compiles_to("* word", "\"word\"");
 }
 
+/* Whether query_parse says the expression holds a prefix (search.c then makes snippets in one pass). */
+static int
+has_prefix(const char *query)
+{
+	query_plan plan;
+	irs_error e = { IRS_OK, "" };
+	int prefix;
+
+	if (query_parse(query, &plan, &e) != IRS_OK)
+		fail_msg("query_parse(%s) failed: %s", query, e.msg);
+	prefix = plan.has_prefix;
+	query_plan_clear(&plan);
+	return prefix;
+}
+
+static void
+the_plan_says_when_a_prefix_is_searched(void **state)
+{
+	(void)state;
+	assert_true(has_prefix("sanitiz*"));
+	assert_true(has_prefix("report -sanit* after:2020"));
+	assert_true(has_prefix("title:(a OR b*)"));
+	assert_true(has_prefix("NEAR(astana decl*, 5)"));
+	assert_false(has_prefix("sanitization"));
+	assert_false(has_prefix("\"sanit*\" co*op"));	/* a star inside a phrase or a word is text */
+	assert_false(has_prefix("NEAR(astana \"decl*\", 5)"));
+	assert_false(has_prefix("* word"));
+}
+
 static void
 exclusions_follow_the_wanted_terms(void **state)
 {
@@ -484,6 +513,7 @@ main(void)
 		cmocka_unit_test(several_words_are_all_required),
 		cmocka_unit_test(quoted_phrase_stays_one_string),
 		cmocka_unit_test(trailing_star_is_a_prefix_query),
+		cmocka_unit_test(the_plan_says_when_a_prefix_is_searched),
 		cmocka_unit_test(exclusions_follow_the_wanted_terms),
 		cmocka_unit_test(or_binds_tighter_than_and),
 		cmocka_unit_test(fts5_syntax_inside_words_is_searched_as_text),

@@ -163,6 +163,9 @@ passages_are_pieces_of_the_highlighted_body(void **state)
 	}
 	/* Several phrases: up to three passages, read in body order, shown best first. */
 	assert_true(check_snippet(db, 1, "needle3 OR needle40 OR needle17", 10, 0) == 3);
+	/* Prefixes matching hundreds of words: a window weighs only the matches inside it. */
+	assert_true(check_snippet(db, 1, "pol*", 12, 0) >= 1);
+	assert_true(check_snippet(db, 1, "needle* OR summit OR co*", 10, 0) >= 1);
 	/* Words whose split only the tokenizer knows. */
 	assert_true(check_snippet(db, 1, "ёлка", 8, 0) >= 1);
 	assert_true(check_snippet(db, 1, "smile", 8, 0) >= 1);
