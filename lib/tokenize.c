@@ -317,18 +317,21 @@ cache_map(void)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* FNV-1a: cheap, and good enough to spread words over the cache slots. */
-static uint32_t
+/*
+ * FNV-1a, 64 bits: its low bits pick a word's stem-cache slot, and the
+ * vocabulary set keeps it whole (a collision among a million words: ~1e-8).
+ */
+static uint64_t
 hash_word(const char *t, int n)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = 14695981039346656037u;
 	int i;
 
 	for (i = 0; i < n; i++) {
 		h ^= (unsigned char)t[i];
-		h *= 16777619u;
+		h *= 1099511628211u;
 	}
-	return h;
+	return h != 0 ? h : 1;
 }
 
 /*
@@ -353,20 +356,6 @@ lookup_word(irs_tokenizer *tok, const char *t, int n, struct stem_entry *scratch
 		return NULL;
 	}
 	return e;
-}
-
-/* FNV-1a, 64 bits: the vocabulary set keeps only these (a collision among a million words: ~1e-8). */
-static uint64_t
-hash_word64(const char *t, int n)
-{
-	uint64_t h = 14695981039346656037u;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)t[i];
-		h *= 1099511628211u;
-	}
-	return h != 0 ? h : 1;
 }
 
 static void
@@ -584,7 +573,7 @@ record_word(irs_tokenizer *tok, struct stem_entry *e)
 									    : VOCABULARY_WRITABLE;
 	if (tok->vocabulary == VOCABULARY_READ_ONLY)
 		return SQLITE_OK;	/* nothing could be written */
-	rc = word_set_add(ctx, hash_word64(e->surf, e->nsurf), &added);
+	rc = word_set_add(ctx, hash_word(e->surf, e->nsurf), &added);
 	if (rc == SQLITE_OK && added)
 		rc = pending_add(&ctx->pending, e);
 	if (rc == SQLITE_OK && ctx->pending.used > IRS_VOCABULARY_PENDING_BYTES)
