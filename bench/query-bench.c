@@ -12,7 +12,14 @@
  *   --socket PATH   irsearchd: one {"op":"search"} request per query, limit
  *                   10, every field (snippets included), answer read whole;
  *                   with --no-cache each says "cache":false (the daemon
- *                   computes every answer afresh)
+ *                   computes every answer afresh).  The same work as
+ *                   --irsearch, plus what the socket costs: the request
+ *                   and the answer as JSON, the hand-offs, the bytes.
+ *   --compare DB    with --socket, latency only: each query also runs as
+ *                   --irsearch does on DB, right before or right after its
+ *                   request (by turns), so both see the machine in the
+ *                   same state; separate runs of the two modes on a busy
+ *                   machine differ by more than the socket costs
  *
  * QUERIES is a file of lines "class<TAB>irsearch query<TAB>FTS5 query".
  *
@@ -20,7 +27,13 @@
  * R passes, each in its own shuffled order; per round and class prints
  *   latency CLASS ROUND P50_MS P99_MS N MEAN_MATCHES
  * (MEAN_MATCHES: irsearch's total, or the rows returned for --fts5), and
- * the class "all" over every query.
+ * the class "all" over every query; with --compare also
+ *   added CLASS ROUND P50_MS P99_MS N
+ * the percentiles of each query's socket time less its in-process time.
+ *
+ * SQLite keeps no memory statistics here (SQLITE_CONFIG_MEMSTATUS off, as
+ * in irsearchd): with them every allocation takes one process-wide mutex,
+ * which threads searching at once fight over.
  *
  * Throughput (--clients N): N threads, each with its own connection (its
  * own store, sqlite3 handle or socket) warmed by WARMUP_QUERIES untimed
@@ -50,6 +63,7 @@
 typedef enum bench_mode { MODE_IRSEARCH, MODE_FTS5, MODE_SOCKET } bench_mode;
 
 static int no_cache;	/* --no-cache: requests say "cache":false */
+static const char *compare_db;	/* --compare: the index for the in-process run of each query */
 
 typedef struct query {
 	int cls;		/* index into classes[] */
@@ -59,7 +73,7 @@ typedef struct query {
 } query_t;
 
 typedef struct conn {
-	store_t *store;
+	store_t *store;		/* --irsearch, and --compare's in-process side */
 	sqlite3 *db;
 	client_t *client;
 } conn_t;
@@ -146,18 +160,24 @@ read_queries(const char *path)
 }
 
 static int
-conn_open(conn_t *c)
+open_store(const char *path, store_t **store)
 {
 	irs_error e;
 
+	if (store_open(path, STORE_READ, NULL, store, &e) != IRS_OK) {
+		fprintf(stderr, "query-bench: %s\n", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conn_open(conn_t *c)
+{
 	memset(c, 0, sizeof(*c));
 	switch (mode) {
 	case MODE_IRSEARCH:
-		if (store_open(target, STORE_READ, NULL, &c->store, &e) != IRS_OK) {
-			fprintf(stderr, "query-bench: %s\n", e.msg);
-			return -1;
-		}
-		return 0;
+		return open_store(target, &c->store);
 	case MODE_FTS5:
 		if (sqlite3_open_v2(target, &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 			fprintf(stderr, "query-bench: %s: %s\n", target, sqlite3_errmsg(c->db));
@@ -169,7 +189,7 @@ conn_open(conn_t *c)
 			fprintf(stderr, "query-bench: %s: %s\n", target, strerror(errno));
 			return -1;
 		}
-		return 0;
+		return compare_db != NULL ? open_store(compare_db, &c->store) : 0;
 	}
 	return -1;
 }
@@ -182,26 +202,32 @@ conn_close(conn_t *c)
 	client_close(c->client);
 }
 
+/* irsearch's search in this process, as --irsearch runs it; the total, or -1. */
+static int64_t
+run_in_process(store_t *store, const query_t *q)
+{
+	search_request req;
+	search_result *res;
+	irs_error e;
+	int64_t total;
+
+	search_request_init(&req, q->irs);
+	if (search_run(store_db(store), &req, &res, &e) != IRS_OK) {
+		fprintf(stderr, "query-bench: %s: %s\n", q->irs, e.msg);
+		return -1;
+	}
+	total = res->total;
+	search_result_free(res);
+	return total;
+}
+
 /* Runs one query; returns its match count (see the top), or -1 on failure. */
 static int64_t
 run_query(conn_t *c, const query_t *q)
 {
 	switch (mode) {
-	case MODE_IRSEARCH: {
-		search_request req;
-		search_result *res;
-		irs_error e;
-		int64_t total;
-
-		search_request_init(&req, q->irs);
-		if (search_run(store_db(c->store), &req, &res, &e) != IRS_OK) {
-			fprintf(stderr, "query-bench: %s: %s\n", q->irs, e.msg);
-			return -1;
-		}
-		total = res->total;
-		search_result_free(res);
-		return total;
-	}
+	case MODE_IRSEARCH:
+		return run_in_process(c->store, q);
 	case MODE_FTS5: {
 		sqlite3_stmt *st = NULL;
 		int64_t rows = 0;
@@ -260,75 +286,128 @@ percentile(const double *v, int n, double p)
 	return v[k > n ? n - 1 : k - 1];
 }
 
+/* Sorts v[0..n) and prints its p50 and p99 as a line of kind (latency or added). */
 static void
-report_class(const char *name, int round, double *ms, int n, double matches)
+report_class(const char *kind, const char *name, int round, double *v, int n, const char *tail)
 {
 	if (n == 0)
 		return;
-	qsort(ms, (size_t)n, sizeof(*ms), cmp_double);
-	printf("latency\t%s\t%d\t%.3f\t%.3f\t%d\t%.1f\n", name, round, percentile(ms, n, 50),
-	       percentile(ms, n, 99), n, matches / n);
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	printf("%s\t%s\t%d\t%.3f\t%.3f\t%d%s\n", kind, name, round, percentile(v, n, 50),
+	       percentile(v, n, 99), n, tail);
+}
+
+/*
+ * Times one query into *ms.  With --compare the in-process run goes right
+ * before it or, with socket_first, right after it, and *added gets the
+ * difference.  Returns the number of failures (0 to 2).
+ */
+static int
+time_query(conn_t *c, const query_t *q, int socket_first, double *ms, double *added)
+{
+	double start, direct_ms = 0;
+	int failed = 0;
+
+	if (compare_db != NULL && !socket_first) {
+		start = now_ms();
+		failed += run_in_process(c->store, q) < 0;
+		direct_ms = now_ms() - start;
+	}
+	start = now_ms();
+	failed += run_query(c, q) < 0;
+	*ms = now_ms() - start;
+	if (compare_db != NULL && socket_first) {
+		start = now_ms();
+		failed += run_in_process(c->store, q) < 0;
+		direct_ms = now_ms() - start;
+	}
+	*added = *ms - direct_ms;
+	return failed;
+}
+
+/* The round's lines: each class, then "all" (k == nclasses). */
+static void
+report_round(int round, const double *ms, const double *added, const double *matches,
+	     double *scratch)
+{
+	int k, i;
+
+	for (k = 0; k <= nclasses; k++) {
+		const char *name = k == nclasses ? "all" : classes[k];
+		char tail[32];
+		double m = 0;
+		int n = 0;
+
+		for (i = 0; i < nqueries; i++)
+			if (k == nclasses || queries[i].cls == k) {
+				scratch[n++] = ms[i];
+				m += matches[i];
+			}
+		if (n == 0)
+			continue;
+		snprintf(tail, sizeof(tail), "\t%.1f", m / n);
+		report_class("latency", name, round, scratch, n, tail);
+		if (compare_db == NULL)
+			continue;
+		for (n = 0, i = 0; i < nqueries; i++)
+			if (k == nclasses || queries[i].cls == k)
+				scratch[n++] = added[i];
+		report_class("added", name, round, scratch, n, "");
+	}
+	fflush(stdout);
+}
+
+/* The order of a round: the previous one shuffled. */
+static void
+shuffle(int *order)
+{
+	int i;
+
+	for (i = nqueries - 1; i > 0; i--) {
+		int j = rand() % (i + 1), t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
 }
 
 static int
 latency(int rounds, unsigned seed)
 {
 	conn_t c;
-	int *order = malloc(sizeof(int) * (size_t)nqueries), round, i, k, failed = 0;
-	double *ms = malloc(sizeof(double) * (size_t)nqueries), *cls_ms, *all_ms;
+	int *order = malloc(sizeof(int) * (size_t)nqueries), round, i, failed = 0;
+	double *ms = malloc(sizeof(double) * (size_t)nqueries);
+	double *added = calloc((size_t)nqueries, sizeof(double));
 	double *matches = calloc((size_t)nqueries, sizeof(double));
+	double *scratch = malloc(sizeof(double) * (size_t)nqueries);
 
-	cls_ms = malloc(sizeof(double) * (size_t)nqueries);
-	all_ms = malloc(sizeof(double) * (size_t)nqueries);
-	if (order == NULL || ms == NULL || matches == NULL || cls_ms == NULL || all_ms == NULL)
+	if (order == NULL || ms == NULL || added == NULL || matches == NULL || scratch == NULL)
 		die("latency", "out of memory");
 	if (conn_open(&c) != 0)
 		return 2;
+	/* The untimed pass warms both sides of --compare. */
 	for (i = 0; i < nqueries; i++) {
 		order[i] = i;
 		if ((matches[i] = (double)run_query(&c, &queries[i])) < 0)
 			failed++;
+		if (compare_db != NULL && run_in_process(c.store, &queries[i]) < 0)
+			failed++;
 	}
 	srand(seed);
 	for (round = 1; round <= rounds; round++) {
-		double all_matches = 0;
-
-		for (i = nqueries - 1; i > 0; i--) {
-			int j = rand() % (i + 1), t = order[i];
-
-			order[i] = order[j];
-			order[j] = t;
-		}
+		shuffle(order);
 		for (i = 0; i < nqueries; i++) {
-			double start = now_ms();
+			int k = order[i];
 
-			if (run_query(&c, &queries[order[i]]) < 0)
-				failed++;
-			ms[order[i]] = now_ms() - start;
+			failed += time_query(&c, &queries[k], (i + round) % 2, &ms[k], &added[k]);
 		}
-		for (k = 0; k < nclasses; k++) {
-			double m = 0;
-			int n = 0;
-
-			for (i = 0; i < nqueries; i++)
-				if (queries[i].cls == k) {
-					cls_ms[n++] = ms[i];
-					m += matches[i];
-				}
-			report_class(classes[k], round, cls_ms, n, m);
-		}
-		for (i = 0; i < nqueries; i++) {
-			all_ms[i] = ms[i];
-			all_matches += matches[i];
-		}
-		report_class("all", round, all_ms, nqueries, all_matches);
-		fflush(stdout);
+		report_round(round, ms, added, matches, scratch);
 	}
 	conn_close(&c);
 	free(order);
 	free(ms);
-	free(cls_ms);
-	free(all_ms);
+	free(added);
+	free(scratch);
 	free(matches);
 	return failed > 0 ? 1 : 0;
 }
@@ -415,8 +494,8 @@ throughput(int clients, int rounds, double seconds)
 static void
 usage(void)
 {
-	fputs("usage: query-bench --irsearch DB|--fts5 DB|--socket PATH [--no-cache] [--rounds R] [--seed S]\n"
-	      "                   [--clients N --seconds S] QUERIES\n", stderr);
+	fputs("usage: query-bench --irsearch DB|--fts5 DB|--socket PATH [--no-cache] [--compare DB]\n"
+	      "                   [--rounds R] [--seed S] [--clients N --seconds S] QUERIES\n", stderr);
 	exit(2);
 }
 
@@ -440,6 +519,8 @@ main(int argc, char **argv)
 			target = argv[++i];
 		} else if (strcmp(argv[i], "--no-cache") == 0) {
 			no_cache = 1;
+		} else if (strcmp(argv[i], "--compare") == 0 && i + 1 < argc) {
+			compare_db = argv[++i];
 		} else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
 			rounds = atoi(argv[++i]);
 		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
@@ -454,8 +535,11 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (target == NULL || file == NULL || rounds < 1 || clients < 0 || seconds <= 0)
+	if (target == NULL || file == NULL || rounds < 1 || clients < 0 || seconds <= 0 ||
+	    (compare_db != NULL && (mode != MODE_SOCKET || clients > 0)))
 		usage();
+	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+		die("sqlite3_config", "SQLite started too early");
 	read_queries(file);
 	rc = clients > 0 ? throughput(clients, rounds, seconds) : latency(rounds, seed);
 	for (i = 0; i < nqueries; i++) {

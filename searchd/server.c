@@ -249,6 +249,7 @@ read_conn(struct server *s, struct conn *c)
 	int fd = c->fd;
 
 	for (;;) {
+		size_t space;
 		ssize_t n;
 
 		if (c->incap - c->inlen < READ_CHUNK) {
@@ -270,7 +271,8 @@ read_conn(struct server *s, struct conn *c)
 			c->in = in;
 			c->incap = cap;
 		}
-		n = recv(c->fd, c->in + c->inlen, c->incap - c->inlen, 0);
+		space = c->incap - c->inlen;
+		n = recv(c->fd, c->in + c->inlen, space, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -281,6 +283,11 @@ read_conn(struct server *s, struct conn *c)
 		}
 		c->inlen += (size_t)n;
 		c->last_active = time(NULL);
+		/* Less than there was room for: the socket is empty for now, and
+		 * epoll (level-triggered) reports what comes later.  Spares the
+		 * recv that would only say EAGAIN before the request goes out. */
+		if ((size_t)n < space)
+			break;
 	}
 	if (c->eof)
 		rearm(s, c);
@@ -340,10 +347,11 @@ accept_clients(struct server *s)
 static void
 log_request(const struct conn *c, const job_t *job)
 {
-	int ok = strncmp(job->answer, "{\"ok\":true", 10) == 0;
+	const char *answer = job->answer != NULL ? job->answer : "(out of memory)";
+	int ok = strncmp(answer, "{\"ok\":true", 10) == 0;
 
 	server_log("uid %u: %.200s -> %s in %.2f ms", (unsigned)c->uid, job->line,
-		   ok ? "ok" : job->answer, job->took_ms);
+		   ok ? "ok" : answer, job->took_ms);
 }
 
 static void
@@ -353,8 +361,10 @@ take_answers(struct server *s)
 	job_t *job;
 	ssize_t n;
 
-	/* Drained to EAGAIN: the pipe is level-triggered, and its bytes only wake the loop. */
-	while ((n = read(s->notify_rd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+	/* One read: the bytes only wake the loop, and what is left (the pipe is
+	 * level-triggered) wakes it again.  Reading on to EAGAIN cost a read a
+	 * request. */
+	while ((n = read(s->notify_rd, buf, sizeof(buf))) < 0 && errno == EINTR)
 		;
 	while ((job = pool_take_done(s->pool)) != NULL) {
 		/* The connection may have closed meanwhile, its fd even reused. */

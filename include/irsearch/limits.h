@@ -78,7 +78,11 @@
 #define IRS_DEFAULT_IDLE_TIMEOUT_S 60
 #define IRS_DEFAULT_QUERY_BUDGET_MS 2000
 #define IRS_DEFAULT_MAX_CLIENTS 4096
-#define IRS_DEFAULT_WORKERS 4
+/* irsearchd's worker threads when not configured: one per online CPU (a query
+ * is CPU work on mapped pages; more workers than cores only take turns), at
+ * least 2, so that one long query leaves another worker free. */
+#define IRS_MIN_DEFAULT_WORKERS 2
+#define IRS_MAX_WORKERS 256
 /* Unsent answer bytes a client may leave queued before it is dropped. */
 #define IRS_MAX_PENDING_OUTPUT (8L * 1024 * 1024)
 

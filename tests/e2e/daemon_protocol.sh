@@ -5,11 +5,12 @@
 # closed, not_found, timeout over a generated index); pipelined requests
 # answered in order; a stalled half-sent line that delays nobody else and
 # is closed after the idle timeout; a client hanging up with a request in
-# the pool costs the event loop no CPU.
+# the pool costs the event loop no CPU; answers larger than the socket
+# holds reach a late reader whole and in order.
 . "$(dirname "$0")/lib.sh"
 daemon_require
 
-plan 53
+plan 54
 
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
@@ -283,6 +284,36 @@ else
 	_spin=idle
 fi
 is "$_spin" idle "a client hanging up with a request in the pool does not make the event loop spin"
+
+# Answers larger than the socket holds, pipelined between pings, to a client
+# that reads only a second later: the worker writes what fits, the event loop
+# the rest, and the ping after each waits for it.
+bigreq='{"op":"search","q":"s*","limit":1000,"cache":false}'
+printf '%s\n{"op":"ping"}\n%s\n{"op":"ping"}\n' "$bigreq" "$bigreq" |
+	"$SOCKCLIENT" "$bigsock" --raw --read-after 1 --hold 60 >"$tmp/late.out" 2>&1 &
+late_pid=$!
+kill_on_exit "$late_pid"
+# The client holds the connection open: the four answers end the wait.
+i=0
+while [ "$(lines "$tmp/late.out")" -lt 4 ] && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill "$late_pid" 2>/dev/null
+daemon_wait_exit "$late_pid" 5
+got=
+for i in 1 2 3 4; do
+	sed -n "${i}p" "$tmp/late.out" >"$tmp/late.json"
+	if [ "$(json_get "$tmp/late.json" '$.ok')" != true ]; then
+		got="$got bad"
+	elif [ "$(json_type "$tmp/late.json" '$.hits')" = array ]; then
+		got="$got $(json_len "$tmp/late.json" '$.hits')"
+	else
+		got="$got ping"
+	fi
+done
+diag "the two large answers: $(sed -n 1p "$tmp/late.out" | wc -c) and $(sed -n 3p "$tmp/late.out" | wc -c) bytes"
+is "$got" " 1000 ping 1000 ping" "answers larger than the socket holds reach a late reader whole and in order"
 daemon_stop
 is $? 0 "...and that daemon exits 0 too"
 

@@ -17,6 +17,8 @@
  *   --raw           send standard input's bytes as they are, then print
  *                   what comes back until the server closes or --hold ends
  *   --hold S        keep the connection open S seconds after sending
+ *   --read-after S  with --raw: read nothing for S seconds after sending (a
+ *                   late reader: the answers pile up in the socket)
  *   --allow-errors  {"ok":false} answers do not fail the run
  */
 #include <errno.h>
@@ -155,7 +157,7 @@ read_lines(struct run *r)
 
 /* --raw: bytes as they are, then whatever the server says until it closes or time runs out. */
 static int
-run_raw(const char *socket_path, int hold_s)
+run_raw(const char *socket_path, int hold_s, int read_after_s)
 {
 	client_t *c = client_connect(socket_path);
 	char buf[65536];
@@ -169,6 +171,8 @@ run_raw(const char *socket_path, int hold_s)
 	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
 		if (send(c->fd, buf, n, MSG_NOSIGNAL) < 0)
 			break;
+	if (read_after_s > 0)
+		sleep((unsigned)read_after_s);
 	until = time(NULL) + (hold_s > 0 ? hold_s : 5);
 	while (time(NULL) <= until) {
 		struct timeval tv = { 1, 0 };
@@ -178,8 +182,10 @@ run_raw(const char *socket_path, int hold_s)
 		got = recv(c->fd, buf, sizeof(buf), 0);
 		if (got == 0)
 			break;
-		if (got > 0)
+		if (got > 0) {
 			fwrite(buf, 1, (size_t)got, stdout);
+			fflush(stdout);	/* a test may read the lines while the connection is held */
+		}
 	}
 	fflush(stdout);
 	client_close(c);
@@ -191,13 +197,14 @@ main(int argc, char **argv)
 {
 	struct run r;
 	pthread_t *threads;
-	int clients = 1, raw = 0, hold = 0, i;
+	int clients = 1, raw = 0, hold = 0, read_after = 0, i;
 
 	memset(&r, 0, sizeof(r));
 	r.rounds = 1;
 	r.timeout_ms = 10000;
 	if (argc < 2) {
-		fprintf(stderr, "usage: sockclient SOCKET [--clients N] [--rounds M] [--timeout MS] [--raw] [--hold S] [--allow-errors]\n");
+		fprintf(stderr, "usage: sockclient SOCKET [--clients N] [--rounds M] [--timeout MS]\n"
+			"                  [--raw] [--hold S] [--read-after S] [--allow-errors]\n");
 		return 2;
 	}
 	r.socket = argv[1];
@@ -210,6 +217,8 @@ main(int argc, char **argv)
 			r.timeout_ms = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--hold") == 0 && i + 1 < argc)
 			hold = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--read-after") == 0 && i + 1 < argc)
+			read_after = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--raw") == 0)
 			raw = 1;
 		else if (strcmp(argv[i], "--allow-errors") == 0)
@@ -220,7 +229,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (raw)
-		return run_raw(r.socket, hold);
+		return run_raw(r.socket, hold, read_after);
 	if (read_lines(&r) != 0 || clients < 1 || r.rounds < 1)
 		return 2;
 	r.first = calloc((size_t)r.nlines + 1, sizeof(*r.first));
