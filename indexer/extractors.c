@@ -25,8 +25,9 @@
  *
  * The parent holds jobs in a ring in submission order: queued, running on
  * a worker, or done and waiting for the ones before them.  The ring is
- * IRS_EXTRACT_WINDOW_PER_WORKER jobs per worker, and done jobs hold at most
- * IRS_EXTRACT_WINDOW_BYTES of text before submit waits.
+ * IRS_EXTRACT_WINDOW_JOBS jobs (at least 4 per worker), and done jobs hold
+ * at most IRS_EXTRACT_WINDOW_BYTES of text before submit waits.  Answers
+ * are read whenever irindex passes by (pump), not only when it must wait.
  */
 #define _GNU_SOURCE		/* close_range, prctl, process_vm_readv, strerrorname_np */
 #include <errno.h>
@@ -913,7 +914,8 @@ extractors_new(const extract_limits *lim, int workers, extractors_done_fn done, 
 	x->nworkers = workers;
 	x->done = done;
 	x->ud = ud;
-	x->cap = workers > 0 ? (size_t)workers * IRS_EXTRACT_WINDOW_PER_WORKER : 1;
+	x->cap = workers == 0 ? 1 : (size_t)workers * 4 > IRS_EXTRACT_WINDOW_JOBS ? (size_t)workers * 4
+							   : IRS_EXTRACT_WINDOW_JOBS;
 	x->ring = calloc(x->cap, sizeof(*x->ring));
 	x->workers = workers > 0 ? calloc((size_t)workers, sizeof(*x->workers)) : NULL;
 	if (workers == 0)
@@ -1333,9 +1335,12 @@ deliver(extractors_t *x)
 	}
 }
 
-/* Waits for answers or deadlines once; kills workers past their deadline. */
+/*
+ * Reads the answers there are, waiting for one (or a deadline) when block
+ * is set; kills workers past their deadline.
+ */
 static void
-wait_once(extractors_t *x)
+wait_once(extractors_t *x, int block)
 {
 	struct pollfd fds[IRS_MAX_EXTRACT_WORKERS];
 	int idx[IRS_MAX_EXTRACT_WORKERS];
@@ -1363,23 +1368,30 @@ wait_once(extractors_t *x)
 	}
 	if (n == 0)
 		return;
-	rc = poll(fds, (nfds_t)n, (int)((next - now) * 1000) + 1);
+	rc = poll(fds, (nfds_t)n, block ? (int)((next - now) * 1000) + 1 : 0);
 	for (k = 0; rc > 0 && k < n; k++)
 		if (fds[k].revents != 0 && x->workers[idx[k]].inflight > 0)
 			read_answer(x, &x->workers[idx[k]]);
 }
 
-/* Moves things along: dispatch, deliver, and with block, wait for one event. */
+/*
+ * Moves things along: read the answers already there, dispatch, deliver,
+ * and with block, wait for one event.  Reading first matters: a worker gets
+ * its next job only once its answer is read, and irindex would otherwise
+ * read answers only when the window is full, leaving workers idle while it
+ * walks and stores (on Debian's documentation, -j 2 ran no faster than -j 1).
+ */
 static irs_code
 pump(extractors_t *x, int block, irs_error *e)
 {
-	irs_code rc = dispatch(x, e);
+	irs_code rc;
 
-	if (rc != IRS_OK)
+	wait_once(x, 0);
+	if ((rc = dispatch(x, e)) != IRS_OK)
 		return rc;
 	deliver(x);
 	if (block && x->count > 0) {
-		wait_once(x);
+		wait_once(x, 1);
 		if ((rc = dispatch(x, e)) != IRS_OK)
 			return rc;
 		deliver(x);
