@@ -914,8 +914,11 @@ extractors_new(const extract_limits *lim, int workers, extractors_done_fn done, 
 	x->nworkers = workers;
 	x->done = done;
 	x->ud = ud;
-	x->cap = workers == 0 ? 1 : (size_t)workers * 4 > IRS_EXTRACT_WINDOW_JOBS ? (size_t)workers * 4
-							   : IRS_EXTRACT_WINDOW_JOBS;
+	x->cap = IRS_EXTRACT_WINDOW_JOBS;
+	if ((size_t)workers * 4 > x->cap)
+		x->cap = (size_t)workers * 4;
+	if (workers == 0)
+		x->cap = 1;
 	x->ring = calloc(x->cap, sizeof(*x->ring));
 	x->workers = workers > 0 ? calloc((size_t)workers, sizeof(*x->workers)) : NULL;
 	if (workers == 0)

@@ -270,6 +270,16 @@ page_sql(char *sql, size_t cap, const search_request *req, const query_plan *pla
 	snprintf(sql + n, cap - n, " ORDER BY d.date DESC NULLS LAST, rank_score DESC, fts.rowid LIMIT ? OFFSET ?");
 }
 
+/* With --explain, the column of irs_rank_parts after the n bytes of sql; returns the new length. */
+static size_t
+append_explain(char *sql, size_t cap, size_t n, const search_request *req)
+{
+	if (!req->explain || n >= cap)
+		return n;
+	return n + (size_t)snprintf(sql + n, cap - n, ", irs_rank_parts(fts, %.6f, %.6f, %.6f, %.6f)",
+				    req->weight_title, req->weight_author, req->weight_body, req->proximity);
+}
+
 /*
  * The SELECT of one hit's record, bound ?1 the id.  Columns: 0 path,
  * 1 title, 2 author, 3 date, 4 type, 5 language, 6 pages,
@@ -298,9 +308,7 @@ hit_sql(char *sql, size_t cap, const search_request *req, const query_plan *plan
 	n = (size_t)snprintf(sql, cap,
 			     "SELECT d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
 			     " d.date_from_mtime, irs_snippet(fts, ?2, ?3, ?4, ?5)");
-	if (req->explain)
-		n += (size_t)snprintf(sql + n, cap - n, ", irs_rank_parts(fts, %.6f, %.6f, %.6f, %.6f)",
-				      req->weight_title, req->weight_author, req->weight_body, req->proximity);
+	n = append_explain(sql, cap, n, req);
 	snprintf(sql + n, cap - n, " FROM fts JOIN documents d ON d.id = fts.rowid"
 		 " WHERE fts MATCH ?6 AND fts.rowid = ?1");
 }
@@ -415,9 +423,7 @@ snippet_scan_sql(char *sql, size_t cap, const search_request *req)
 {
 	size_t n = (size_t)snprintf(sql, cap, "SELECT fts.rowid, irs_snippet(fts, ?2, ?3, ?4, ?5)");
 
-	if (req->explain)
-		n += (size_t)snprintf(sql + n, cap - n, ", irs_rank_parts(fts, %.6f, %.6f, %.6f, %.6f)",
-				      req->weight_title, req->weight_author, req->weight_body, req->proximity);
+	n = append_explain(sql, cap, n, req);
 	snprintf(sql + n, cap - n, " FROM fts WHERE fts MATCH ?6 AND fts.rowid BETWEEN ?7 AND ?8"
 		 " AND +fts.rowid IN (SELECT value FROM json_each(?1))");
 }

@@ -112,11 +112,10 @@ struct tokenize_context {
 	sqlite3 *db;
 	struct word_set recorded;
 	uint32_t generation;	/* of recorded; bumped whenever it is emptied */
+	int read_only;		/* db was opened read-only: nothing is recorded */
 	int deferred;		/* tokenize_defer_vocabulary was called */
 	struct pending pending;
 };
-
-enum vocabulary_state { VOCABULARY_UNKNOWN, VOCABULARY_WRITABLE, VOCABULARY_READ_ONLY };
 
 typedef struct irs_tokenizer {
 	fts5_tokenizer unicode61;	/* the parent's methods */
@@ -129,7 +128,6 @@ typedef struct irs_tokenizer {
 	tokenize_context *ctx;
 	sqlite3_stmt *record;		/* INSERT OR IGNORE INTO vocabulary, made on first use */
 	sqlite3_stmt *variants;		/* the words of one stem, made on first use */
-	enum vocabulary_state vocabulary;
 	int no_vocabulary;		/* queries: the table is not there */
 } irs_tokenizer;
 
@@ -498,22 +496,33 @@ compare_pending(const void *x, const void *y)
 
 #define INSERT_PAIR "INSERT OR IGNORE INTO " IRS_VOCABULARY_TABLE "(stem, word) VALUES(?1, ?2)"
 
+/* Forgets the waiting pairs and every recorded word: they are all offered again. */
+static void
+drop_pending(tokenize_context *ctx)
+{
+	pending_clear(&ctx->pending);
+	forget_recorded(ctx);
+}
+
 /*
- * Writes the waiting pairs with st, in key order; on failure the connection
- * forgets every recorded word, so none is taken for written that was not.
+ * Writes the waiting pairs with st, in key order; rc says how preparing st
+ * went.  On any failure the connection drops them and forgets every
+ * recorded word, so none is taken for written that was not.
  */
 static int
-flush_pending(tokenize_context *ctx, sqlite3_stmt *st)
+write_pending(tokenize_context *ctx, sqlite3_stmt *st, int rc)
 {
 	struct pending *p = &ctx->pending;
-	const unsigned char **sorted = malloc(p->count * sizeof(*sorted));
-	int rc = sorted != NULL ? SQLITE_OK : SQLITE_NOMEM;
+	const unsigned char **sorted = NULL;
 	size_t i;
 
-	for (i = 0; rc == SQLITE_OK && i < p->count; i++)
-		sorted[i] = p->buf + p->offsets[i];
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && (sorted = malloc(p->count * sizeof(*sorted))) == NULL)
+		rc = SQLITE_NOMEM;
+	if (rc == SQLITE_OK) {
+		for (i = 0; i < p->count; i++)
+			sorted[i] = p->buf + p->offsets[i];
 		qsort(sorted, p->count, sizeof(*sorted), compare_pending);
+	}
 	for (i = 0; rc == SQLITE_OK && i < p->count; i++) {
 		const unsigned char *r = sorted[i];
 
@@ -524,10 +533,12 @@ flush_pending(tokenize_context *ctx, sqlite3_stmt *st)
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	free(sorted);
-	sqlite3_clear_bindings(st);
-	pending_clear(p);
-	if (rc != SQLITE_OK)
-		forget_recorded(ctx);
+	if (st != NULL)
+		sqlite3_clear_bindings(st);
+	if (rc == SQLITE_OK)
+		pending_clear(p);
+	else
+		drop_pending(ctx);
 	return rc;
 }
 
@@ -549,12 +560,7 @@ flush_through(irs_tokenizer *tok)
 	if (tok->ctx->pending.count == 0)
 		return SQLITE_OK;
 	rc = vocabulary_statement(tok, &tok->record, INSERT_PAIR);
-	if (rc != SQLITE_OK) {
-		pending_clear(&tok->ctx->pending);
-		forget_recorded(tok->ctx);
-		return rc;
-	}
-	return flush_pending(tok->ctx, tok->record);
+	return write_pending(tok->ctx, tok->record, rc);
 }
 
 /*
@@ -568,10 +574,7 @@ record_word(irs_tokenizer *tok, struct stem_entry *e)
 	tokenize_context *ctx = tok->ctx;
 	int rc, added;
 
-	if (tok->vocabulary == VOCABULARY_UNKNOWN)
-		tok->vocabulary = sqlite3_db_readonly(ctx->db, "main") == 1 ? VOCABULARY_READ_ONLY
-									    : VOCABULARY_WRITABLE;
-	if (tok->vocabulary == VOCABULARY_READ_ONLY)
+	if (ctx->read_only)
 		return SQLITE_OK;	/* nothing could be written */
 	rc = word_set_add(ctx, hash_word(e->surf, e->nsurf), &added);
 	if (rc == SQLITE_OK && added)
@@ -784,10 +787,7 @@ tokenize_fts5_api(sqlite3 *db, irs_error *e)
 static void
 on_rollback(void *context)
 {
-	tokenize_context *ctx = context;
-
-	pending_clear(&ctx->pending);
-	forget_recorded(ctx);
+	drop_pending(context);
 }
 
 static void
@@ -816,6 +816,7 @@ tokenize_register(sqlite3 *db, irs_error *e)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->api = api;
 	ctx->db = db;
+	ctx->read_only = sqlite3_db_readonly(db, "main") == 1;
 	ctx->generation = 1;
 	/* FTS5 frees ctx with the connection, or never takes it: out of memory. */
 	if ((rc = api->xCreateTokenizer(api, IRS_TOKENIZER_NAME, ctx, &methods, context_free)) != SQLITE_OK) {
@@ -856,12 +857,7 @@ tokenize_flush_vocabulary(tokenize_context *ctx)
 	if (ctx->pending.count == 0)
 		return SQLITE_OK;
 	rc = sqlite3_prepare_v2(ctx->db, INSERT_PAIR, -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = flush_pending(ctx, st);
-	else {
-		pending_clear(&ctx->pending);
-		forget_recorded(ctx);
-	}
+	rc = write_pending(ctx, st, rc);
 	sqlite3_finalize(st);
 	return rc;
 }
