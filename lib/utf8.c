@@ -1,4 +1,5 @@
 /* utf8.c - checking and repairing UTF-8 (see utf8.h). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,21 @@ utf8_sequence(const unsigned char *s, size_t n)
 	return 0;
 }
 
+/* Whether the 8 bytes at s are all ASCII (read unaligned through memcpy). */
+static int
+ascii8(const unsigned char *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, sizeof(w));
+	return (w & UINT64_C(0x8080808080808080)) == 0;
+}
+
+/*
+ * Every extracted text passes here in irindex's writer: eight ASCII bytes
+ * at a time, then one sequence.  On the generated corpus the byte at a
+ * time loop was 4% of the writer's samples.
+ */
 size_t
 utf8_invalid_offset(const char *s, size_t n)
 {
@@ -34,7 +50,13 @@ utf8_invalid_offset(const char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		size_t len = utf8_sequence(u + i, n - i);
+		size_t len;
+
+		if (n - i >= 8 && ascii8(u + i)) {
+			i += 8;
+			continue;
+		}
+		len = utf8_sequence(u + i, n - i);
 
 		if (len == 0)
 			return i;

@@ -32,6 +32,41 @@ rejects_overlongs_surrogates_and_truncation(void **state)
 	assert_int_equal(utf8_invalid_offset("\xff", 1), 0);
 }
 
+/* The offset one sequence at a time, as utf8_invalid_offset defines it. */
+static size_t
+reference_offset(const char *s, size_t n)
+{
+	size_t i = 0, len;
+
+	while (i < n && (len = utf8_sequence((const unsigned char *)s + i, n - i)) != 0)
+		i += len;
+	return i;
+}
+
+static void
+ascii_runs_of_every_length_find_the_same_bad_byte(void **state)
+{
+	static const char *const tails[] = { "\xff", "\xc3", "\xe2\x82", "\xc3\xa9z\xff", "\xd0\x96\xd0" };
+	char buf[64];
+	size_t t, k, at;
+
+	(void)state;
+	for (t = 0; t < sizeof(tails) / sizeof(tails[0]); t++)
+		for (at = 0; at < 40; at++) {
+			size_t n = at + strlen(tails[t]);
+
+			memset(buf, 'a', at);
+			memcpy(buf + at, tails[t], strlen(tails[t]));
+			for (k = 0; k <= 3 && at + k < n; k++) {	/* and with ASCII after it */
+				assert_int_equal(utf8_invalid_offset(buf, n), reference_offset(buf, n));
+				buf[n] = 'b';
+				n++;
+			}
+		}
+	memset(buf, 'a', sizeof(buf));
+	assert_int_equal(utf8_invalid_offset(buf, sizeof(buf)), sizeof(buf));
+}
+
 static void
 repair_replaces_bad_bytes_and_controls_without_dropping_text(void **state)
 {
@@ -52,6 +87,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(accepts_every_valid_length),
 		cmocka_unit_test(rejects_overlongs_surrogates_and_truncation),
+		cmocka_unit_test(ascii_runs_of_every_length_find_the_same_bad_byte),
 		cmocka_unit_test(repair_replaces_bad_bytes_and_controls_without_dropping_text),
 	};
 
