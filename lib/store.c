@@ -192,6 +192,7 @@ create_schema(store_t *s, const char *languages, irs_error *e)
 		langs[n++] = languages[i] == ',' || languages[i] == '\t' ? ' ' : languages[i];
 	langs[n] = '\0';
 	sql = sqlite3_mprintf(
+		 "PRAGMA page_size = %d;"	/* before the first write; WAL keeps it for good */
 		 "BEGIN;"
 		 "CREATE TABLE documents("
 		 " id INTEGER PRIMARY KEY,"
@@ -212,7 +213,7 @@ create_schema(store_t *s, const char *languages, irs_error *e)
 		 "PRAGMA application_id = %d;"
 		 "PRAGMA user_version = %d;"
 		 "COMMIT;",
-		 IRS_TOKENIZER_NAME, langs, langs, IRS_APPLICATION_ID, IRS_FORMAT_VERSION);
+		 IRS_PAGE_SIZE, IRS_TOKENIZER_NAME, langs, langs, IRS_APPLICATION_ID, IRS_FORMAT_VERSION);
 	if (sql == NULL)
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
 	rc = exec(s, sql, e, "creating the index");
@@ -305,7 +306,23 @@ set_write_pragmas(store_t *s, irs_error *e)
 		return sql_fail(s, e, "switching the index to WAL mode");
 	/* NORMAL is durable across application crashes in WAL mode, and a
 	 * power loss can only roll back to an earlier commit, never corrupt. */
-	return exec(s, "PRAGMA synchronous = NORMAL", e, "setting up the index");
+	return exec(s, "PRAGMA synchronous = NORMAL;"
+		    "PRAGMA cache_size = -" IRS_STRINGIFY(IRS_WRITER_CACHE_KIB) ";"
+		    "PRAGMA wal_autocheckpoint = " IRS_STRINGIFY(IRS_WAL_CHECKPOINT_PAGES),
+		    e, "setting up the index");
+}
+
+/*
+ * FTS5 keeps its pending-terms size in the table's config, so it is set
+ * once per index (and on indexes made before it), only when it differs:
+ * a run that changes nothing writes nothing.  Readers never use it.
+ */
+static irs_code
+set_pending_bytes(store_t *s, irs_error *e)
+{
+	return exec(s, "INSERT INTO fts(fts, rank) SELECT 'hashsize', " IRS_STRINGIFY(IRS_FTS_PENDING_BYTES)
+		    " WHERE NOT EXISTS (SELECT 1 FROM fts_config WHERE k = 'hashsize' AND v = "
+		    IRS_STRINGIFY(IRS_FTS_PENDING_BYTES) ")", e, "setting up the index");
 }
 
 irs_code
@@ -356,6 +373,8 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 		rc = prepare_move_lookup(s, e);
 	if (rc == IRS_OK && mode == STORE_WRITE)
 		rc = mark_instance(s, e);
+	if (rc == IRS_OK && mode == STORE_WRITE)
+		rc = set_pending_bytes(s, e);
 	/* Read-only twice over: the open flag, and SQLite refusing any writing statement. */
 	if (rc == IRS_OK && mode == STORE_READ)
 		rc = exec(s, "PRAGMA query_only = 1", e, "opening the index");

@@ -72,17 +72,50 @@ struct stemmer {
 	unsigned scripts;
 };
 
-/* One cached word: its folded form and its folded stem. */
+/* One word's forms as computed: its folded form and its folded stem. */
 struct stem_entry {
-	uint8_t nkey;		/* 0: empty slot */
 	uint8_t nsurf;
 	uint8_t nstem;
 	uint8_t stem_differs;	/* stem != surface */
 	uint8_t stemmed;	/* a stemmer took it: it belongs in the vocabulary */
 	uint32_t recorded;	/* the writer's generation when it was recorded; 0: not */
-	char key[IRS_TOKEN_STEM_MAX];
 	char surf[FOLD_MAX];
 	char stem[FOLD_MAX];
+};
+
+/*
+ * One slot of the stem cache, one cache line: the word as the splitter
+ * gave it, then its folded form unless that is the word itself (always so
+ * for ASCII), then its folded stem unless that begins the folded form
+ * ("cooper" of "cooperation").  A word whose forms do not fit is not
+ * cached.  Slots of 344 bytes (every form in full) made the cache 11 MiB,
+ * and loading a slot was 80% of the tokenizer's own time (perf, 10,000
+ * generated documents): the words hit are spread over the whole table.
+ */
+struct stem_slot {
+	uint32_t recorded;	/* as in stem_entry */
+	uint8_t nkey;		/* 0: empty slot */
+	uint8_t nsurf;
+	uint8_t nstem;
+	uint8_t flags;		/* SLOT_* */
+	char data[56];		/* key, [surf], [stem] */
+};
+
+enum {
+	SLOT_OWN_SURF = 1,	/* data holds the folded form after the key */
+	SLOT_OWN_STEM = 2,	/* data holds the stem last; else it begins the folded form */
+	SLOT_STEM_DIFFERS = 4,
+	SLOT_STEMMED = 8
+};
+
+_Static_assert(sizeof(struct stem_slot) == 64, "a stem-cache slot is one cache line");
+
+/* What on_word needs of a word: its forms, in a cache slot or in a scratch entry. */
+struct word_forms {
+	const char *surf, *stem;
+	int nsurf, nstem;
+	int stem_differs, stemmed;
+	uint32_t *recorded;	/* the slot's mark, or the scratch entry's */
 };
 
 /*
@@ -124,7 +157,7 @@ typedef struct irs_tokenizer {
 	struct stemmer stemmers[IRS_MAX_LANGUAGES];
 	int nstemmers;
 	int stem_only;
-	struct stem_entry *cache;	/* IRS_STEM_CACHE_SLOTS entries, made on first use */
+	struct stem_slot *cache;	/* IRS_STEM_CACHE_SLOTS slots, made on first use */
 	tokenize_context *ctx;
 	sqlite3_stmt *record;		/* INSERT OR IGNORE INTO vocabulary, made on first use */
 	sqlite3_stmt *variants;		/* the words of one stem, made on first use */
@@ -288,8 +321,6 @@ compute_entry(irs_tokenizer *tok, const char *t, int n, struct stem_entry *e)
 	nfold = fold_word(tok, stem, nstem, e->stem, FOLD_MAX);
 	if (nfold < 0 || nfold > 255)
 		return SQLITE_TOOBIG;
-	memcpy(e->key, t, (size_t)n);
-	e->nkey = (uint8_t)n;
 	e->nsurf = (uint8_t)nsurf;
 	e->nstem = (uint8_t)nfold;
 	e->stem_differs = nfold != nsurf || memcmp(e->stem, e->surf, (size_t)nsurf) != 0;
@@ -298,7 +329,7 @@ compute_entry(irs_tokenizer *tok, const char *t, int n, struct stem_entry *e)
 	return SQLITE_OK;
 }
 
-#define CACHE_BYTES (IRS_STEM_CACHE_SLOTS * sizeof(struct stem_entry))
+#define CACHE_BYTES (IRS_STEM_CACHE_SLOTS * sizeof(struct stem_slot))
 
 /*
  * The stem cache's pages come straight from the kernel: zero until a word
@@ -307,7 +338,7 @@ compute_entry(irs_tokenizer *tok, const char *t, int n, struct stem_entry *e)
  * zeroed by hand and resident in full: irsearchd's workers each held 11
  * MiB more after every SIGHUP reopened their connections (bench/soak).
  */
-static struct stem_entry *
+static struct stem_slot *
 cache_map(void)
 {
 	void *p = mmap(NULL, CACHE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -332,28 +363,87 @@ hash_word(const char *t, int n)
 	return h != 0 ? h : 1;
 }
 
-/*
- * The entry for token t (at most IRS_TOKEN_STEM_MAX bytes), from the cache
- * or computed into it; *scratch is used when the cache cannot be had.
- */
-static struct stem_entry *
-lookup_word(irs_tokenizer *tok, const char *t, int n, struct stem_entry *scratch, int *rc)
+/* Keeps the forms e of word t in slot; 0 when they do not fit, and the slot keeps what it had. */
+static int
+slot_store(struct stem_slot *slot, const char *t, int n, const struct stem_entry *e)
 {
-	struct stem_entry *e = scratch;
+	int own_surf = e->nsurf != n || memcmp(e->surf, t, (size_t)n) != 0;
+	int own_stem = e->nstem > e->nsurf || memcmp(e->stem, e->surf, e->nstem) != 0;
+	size_t need = (size_t)n + (own_surf ? e->nsurf : 0) + (own_stem ? e->nstem : 0);
+	char *p = slot->data;
+
+	if (need > sizeof(slot->data))
+		return 0;
+	memcpy(p, t, (size_t)n);
+	p += n;
+	if (own_surf) {
+		memcpy(p, e->surf, e->nsurf);
+		p += e->nsurf;
+	}
+	if (own_stem)
+		memcpy(p, e->stem, e->nstem);
+	slot->nkey = (uint8_t)n;
+	slot->nsurf = e->nsurf;
+	slot->nstem = e->nstem;
+	slot->flags = (uint8_t)((own_surf ? SLOT_OWN_SURF : 0) | (own_stem ? SLOT_OWN_STEM : 0) |
+				(e->stem_differs ? SLOT_STEM_DIFFERS : 0) | (e->stemmed ? SLOT_STEMMED : 0));
+	slot->recorded = 0;
+	return 1;
+}
+
+static void
+slot_forms(struct stem_slot *slot, struct word_forms *w)
+{
+	w->surf = slot->flags & SLOT_OWN_SURF ? slot->data + slot->nkey : slot->data;
+	w->stem = w->surf;
+	if (slot->flags & SLOT_OWN_STEM)
+		w->stem = slot->data + slot->nkey + (slot->flags & SLOT_OWN_SURF ? slot->nsurf : 0);
+	w->nsurf = slot->nsurf;
+	w->nstem = slot->nstem;
+	w->stem_differs = (slot->flags & SLOT_STEM_DIFFERS) != 0;
+	w->stemmed = (slot->flags & SLOT_STEMMED) != 0;
+	w->recorded = &slot->recorded;
+}
+
+static void
+entry_forms(struct stem_entry *e, struct word_forms *w)
+{
+	w->surf = e->surf;
+	w->stem = e->stem;
+	w->nsurf = e->nsurf;
+	w->nstem = e->nstem;
+	w->stem_differs = e->stem_differs;
+	w->stemmed = e->stemmed;
+	w->recorded = &e->recorded;
+}
+
+/*
+ * The forms of token t (at most IRS_TOKEN_STEM_MAX bytes), from the cache
+ * or computed into it; computed into *scratch, which w may then point
+ * into, when the cache cannot be had or they do not fit a slot.
+ */
+static int
+lookup_word(irs_tokenizer *tok, const char *t, int n, struct stem_entry *scratch, struct word_forms *w)
+{
+	struct stem_slot *slot = NULL;
+	int rc;
 
 	if (tok->cache == NULL)
 		tok->cache = cache_map();
 	if (tok->cache != NULL) {
-		e = &tok->cache[hash_word(t, n) & (IRS_STEM_CACHE_SLOTS - 1)];
-		if (e->nkey == n && memcmp(e->key, t, (size_t)n) == 0)
-			return e;
+		slot = &tok->cache[hash_word(t, n) & (IRS_STEM_CACHE_SLOTS - 1)];
+		if (slot->nkey == n && memcmp(slot->data, t, (size_t)n) == 0) {
+			slot_forms(slot, w);
+			return SQLITE_OK;
+		}
 	}
-	*rc = compute_entry(tok, t, n, e);
-	if (*rc != SQLITE_OK) {
-		e->nkey = 0;
-		return NULL;
-	}
-	return e;
+	if ((rc = compute_entry(tok, t, n, scratch)) != SQLITE_OK)
+		return rc;
+	if (slot != NULL && slot_store(slot, t, n, scratch))
+		slot_forms(slot, w);
+	else
+		entry_forms(scratch, w);
+	return SQLITE_OK;
 }
 
 static void
@@ -423,9 +513,9 @@ reserve(void **buf, size_t *cap, size_t need, size_t size)
 }
 
 static int
-pending_add(struct pending *p, const struct stem_entry *e)
+pending_add(struct pending *p, const struct word_forms *e)
 {
-	size_t need = p->used + 2 + e->nstem + e->nsurf;
+	size_t need = p->used + 2 + (size_t)e->nstem + (size_t)e->nsurf;
 	unsigned char *r;
 	int rc = reserve((void **)&p->buf, &p->cap, need, 1);
 
@@ -434,10 +524,10 @@ pending_add(struct pending *p, const struct stem_entry *e)
 	if (rc != SQLITE_OK)
 		return rc;
 	r = p->buf + p->used;
-	r[0] = e->nstem;
-	memcpy(r + 1, e->stem, e->nstem);
-	r[1 + e->nstem] = e->nsurf;
-	memcpy(r + 2 + e->nstem, e->surf, e->nsurf);
+	r[0] = (unsigned char)e->nstem;
+	memcpy(r + 1, e->stem, (size_t)e->nstem);
+	r[1 + e->nstem] = (unsigned char)e->nsurf;
+	memcpy(r + 2 + e->nstem, e->surf, (size_t)e->nsurf);
 	p->offsets[p->count++] = p->used;
 	p->used = need;
 	return SQLITE_OK;
@@ -569,7 +659,7 @@ flush_through(irs_tokenizer *tok)
  * by tokenize_flush_vocabulary or once IRS_VOCABULARY_PENDING_BYTES wait.
  */
 static int
-record_word(irs_tokenizer *tok, struct stem_entry *e)
+record_word(irs_tokenizer *tok, const struct word_forms *e)
 {
 	tokenize_context *ctx = tok->ctx;
 	int rc, added;
@@ -582,7 +672,7 @@ record_word(irs_tokenizer *tok, struct stem_entry *e)
 	if (rc == SQLITE_OK && ctx->pending.used > IRS_VOCABULARY_PENDING_BYTES)
 		rc = flush_through(tok);
 	if (rc == SQLITE_OK)
-		e->recorded = ctx->generation;
+		*e->recorded = ctx->generation;
 	else
 		forget_recorded(ctx);
 	return rc;
@@ -590,7 +680,7 @@ record_word(irs_tokenizer *tok, struct stem_entry *e)
 
 /* After the query word itself: the other indexed words of its stem, at the same position. */
 static int
-emit_variants(struct tokenize_call *c, const struct stem_entry *e, int tflags, int start, int end)
+emit_variants(struct tokenize_call *c, const struct word_forms *e, int tflags, int start, int end)
 {
 	irs_tokenizer *tok = c->tok;
 	int rc;
@@ -624,13 +714,14 @@ on_word(void *p, int tflags, const char *t, int n, int start, int end)
 {
 	struct tokenize_call *c = p;
 	struct stem_entry scratch;
-	struct stem_entry *e;
-	int rc = SQLITE_OK;
+	struct word_forms forms;
+	const struct word_forms *e = &forms;
+	int rc;
 
 	if (n <= 0 || n > IRS_TOKEN_STEM_MAX)
 		return c->emit(c->ctx, tflags, t, n, start, end);
-	e = lookup_word(c->tok, t, n, &scratch, &rc);
-	if (e == NULL)
+	rc = lookup_word(c->tok, t, n, &scratch, &forms);
+	if (rc != SQLITE_OK)
 		return rc == SQLITE_TOOBIG ? c->emit(c->ctx, tflags, t, n, start, end) : rc;
 
 	if (c->tok->stem_only) {
@@ -640,7 +731,7 @@ on_word(void *p, int tflags, const char *t, int n, int start, int end)
 	}
 	switch (c->how) {
 	case EMIT_INDEX:
-		if (e->stemmed && e->recorded != c->tok->ctx->generation && (rc = record_word(c->tok, e)) != SQLITE_OK)
+		if (e->stemmed && *e->recorded != c->tok->ctx->generation && (rc = record_word(c->tok, e)) != SQLITE_OK)
 			return rc;
 		break;
 	case EMIT_STEMMED_QUERY:
