@@ -50,6 +50,7 @@ struct parser {
 	irs_error *e;
 	irs_code rc;		/* the first error; parsing stops at it */
 	char *any;		/* the top level's wanted items ORed, with its exclusions */
+	char *dropped;		/* query_plan.fts_dropped */
 };
 
 static const char *const fields[] = { "title", "author", "body" };
@@ -680,6 +681,38 @@ apply_filter(struct parser *p, const struct token *t)
 	return 0;
 }
 
+/* Whether an FTS5 fragment is one quoted string (a word, phrase or prefix: one FTS5 phrase). */
+static int
+one_phrase(const char *f)
+{
+	if (*f++ != '"')
+		return 0;
+	for (; *f != '\0'; f++) {
+		if (*f != '"')
+			continue;
+		if (f[1] != '"')
+			return f[1] == '\0' || (f[1] == '*' && f[2] == '\0');
+		f++;	/* a doubled quote */
+	}
+	return 0;
+}
+
+/*
+ * For a top level "P NOT Q1 NOT Q2 ..." of single phrases, "P AND (Q1 OR
+ * Q2 ...)": the rows of P the query drops (query_plan.fts_dropped).
+ */
+static char *
+dropped_rows(struct parser *p, const char *want, const char *avoid_any)
+{
+	struct buf b = { NULL, 0, 0, 0 };
+
+	puts_(&b, want);
+	puts_(&b, " AND (");
+	puts_(&b, avoid_any);
+	puts_(&b, ")");
+	return take(p, &b);
+}
+
 /*
  * Items up to the end or a closing parenthesis (left for the caller):
  * the wanted ones ANDed, then each excluded one behind NOT.  *empty is set
@@ -690,7 +723,8 @@ static char *
 parse_query(struct parser *p, int depth, int *empty, int *single)
 {
 	struct buf want = { NULL, 0, 0, 0 }, avoid = { NULL, 0, 0, 0 }, any = { NULL, 0, 0, 0 };
-	int nwant = 0, navoid = 0, items = 0;
+	struct buf avoid_any = { NULL, 0, 0, 0 };
+	int nwant = 0, navoid = 0, items = 0, phrases = 1;
 
 	for (;;) {
 		struct token t = peek(p);
@@ -723,9 +757,12 @@ parse_query(struct parser *p, int depth, int *empty, int *single)
 		f = parse_alt(p, depth);
 		if (f == NULL)
 			continue;
+		phrases = phrases && one_phrase(f);
 		if (negated) {
 			puts_(&avoid, " NOT ");
 			puts_(&avoid, f);
+			puts_(&avoid_any, navoid > 0 ? " OR " : "");
+			puts_(&avoid_any, f);
 			navoid++;
 		} else {
 			puts_(&want, nwant > 0 ? " AND " : "");
@@ -744,8 +781,12 @@ parse_query(struct parser *p, int depth, int *empty, int *single)
 		free(want.s);
 		free(avoid.s);
 		free(any.s);
+		free(avoid_any.s);
 		return NULL;
 	}
+	if (depth == 0 && nwant == 1 && navoid > 0 && phrases && !want.oom && !avoid_any.oom)
+		p->dropped = dropped_rows(p, want.s, avoid_any.s);
+	free(avoid_any.s);
 	if (depth == 0 && nwant > 1) {
 		puts_(&any, ")");
 		if (navoid > 0)
@@ -767,6 +808,7 @@ query_plan_clear(query_plan *plan)
 {
 	free(plan->fts);
 	free(plan->fts_any);
+	free(plan->fts_dropped);
 	memset(plan, 0, sizeof(*plan));
 }
 
@@ -789,6 +831,7 @@ query_parse(const char *query, query_plan *plan, irs_error *e)
 	p.e = e;
 	plan->fts = parse_query(&p, 0, &empty, &single);
 	plan->fts_any = p.any;
+	plan->fts_dropped = p.dropped;
 	if (p.rc == IRS_OK && peek(&p).kind == T_RPAREN)
 		fail(&p, IRS_BAD_QUERY, "unbalanced parenthesis at column %d", peek(&p).column);
 	if (p.rc == IRS_OK && plan->fts == NULL && plan->after[0] == '\0' && plan->before[0] == '\0' &&
@@ -817,5 +860,6 @@ query_compile(const char *query, char **fts, irs_error *e)
 	}
 	*fts = plan.fts;
 	free(plan.fts_any);
+	free(plan.fts_dropped);
 	return IRS_OK;
 }

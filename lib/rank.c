@@ -2,18 +2,28 @@
  * rank.c - BM25 with a floor-free IDF and a proximity bonus (see rank.h).
  *
  * Per query, the IDF of each phrase is computed once (xQueryPhrase counts
- * the rows holding it) and kept with xSetAuxdata, as FTS5's own bm25()
- * does; per row, the phrases' instances give the weighted term frequencies
- * and the positions for the proximity bonus.  A query of one phrase whose
+ * the rows holding it), on the first row that holds the phrase (the b of
+ * a NOT b is never walked), and kept with the statement's state
+ * (xSetAuxdata), as FTS5's own bm25() does; per row, the phrases'
+ * instances give the weighted term frequencies and the positions for the
+ * proximity bonus, a single phrase's straight from its position list.  A query of one phrase whose
  * every match the statement sees needs no xQueryPhrase: its rows are the
  * phrase's, so a collector keeps their frequencies and scores them once
  * the count is known.
+ *
+ * A row's length is FTS5's xColumnSize, one SQL lookup in fts_docsize a
+ * row, until a statement has looked up more than a sixteenth of the
+ * table's rows: then the connection reads every length in one pass and
+ * keeps them, by rowid, for as long as the database does not change
+ * (SQLITE_FCNTL_DATA_VERSION).  For a word in half of 100,000 documents
+ * the lookups were a third of the search.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "irsearch/limits.h"
 #include "irsearch/rank.h"
 #include "irsearch/tokenize.h"
 
@@ -26,8 +36,42 @@
 struct query_stats {
 	int nphrases;
 	sqlite3_int64 rows;	/* in the table */
+	sqlite3_int64 tokens;	/* in the table */
 	double avgdl;		/* average tokens per row */
 	double idf[MAX_PHRASES];
+};
+
+struct inst {
+	int col, off, phrase;
+};
+
+/*
+ * The connection's row lengths (irs_rank's user data, freed with the
+ * connection): fts_docsize read in one pass, by rowid, for the state of
+ * the database that version names.
+ */
+struct doc_lengths {
+	sqlite3 *db;
+	enum { LENGTHS_NONE, LENGTHS_LOADED, LENGTHS_REFUSED } state;
+	sqlite3_int64 version;	/* SQLITE_FCNTL_DATA_VERSION when loaded (or refused) */
+	int *len;		/* tokens of each rowid below nlen; -1 where there is no row */
+	sqlite3_int64 nlen;
+};
+
+/*
+ * One statement's state (its cursor's auxdata): the query's figures, a
+ * buffer for the rows' instances, and whether the connection's lengths
+ * fit this statement's snapshot.
+ */
+struct rank_cursor {
+	struct query_stats stats;
+	struct doc_lengths *lengths;	/* NULL when they cannot serve this statement */
+	sqlite3_int64 version;	/* the statement's SQLITE_FCNTL_DATA_VERSION */
+	sqlite3_int64 looked_up;	/* lengths asked of xColumnSize */
+	int ncols;		/* the table's */
+	unsigned char idf_known[MAX_PHRASES];	/* stats.idf[i] is computed */
+	struct inst *inst;
+	int inst_cap;
 };
 
 /* One row's matches, before the IDFs weigh them; entries past the query's phrases are unset. */
@@ -49,9 +93,12 @@ struct deferred_row {
 };
 
 struct rank_collector {
-	int64_t rows;		/* irs_rank calls */
+	int64_t seen;		/* irs_rank calls: the statement's matches */
+	int64_t rows;		/* the wanted ones among them (all, without a seventh argument) */
 	int64_t keep;		/* best rows to keep; 0 counts only */
 	int every_match;	/* the statement drops none of the MATCH's rows */
+	int first_only;		/* only the first phrase can hold instances (rank_collector_excluded) */
+	int64_t excluded;	/* its rows the MATCH drops */
 	rank_best *best;	/* a heap with the worst kept row first; sorted by finish */
 	int64_t nbest, best_cap;
 	struct deferred_row *deferred;
@@ -64,10 +111,6 @@ struct parts {
 	double column[NCOLS];
 	double proximity;
 	int matches[NCOLS];
-};
-
-struct inst {
-	int col, off, phrase;
 };
 
 static int
@@ -84,41 +127,198 @@ idf_of(sqlite3_int64 rows, sqlite3_int64 n)
 	return log(1.0 + ((double)rows - (double)n + 0.5) / ((double)n + 0.5));
 }
 
-/*
- * The query's IDFs and average row length, computed on the first row and
- * kept; with_idf 0 leaves the IDFs to the caller (a deferred query).
- */
-static struct query_stats *
-query_stats(const Fts5ExtensionApi *api, Fts5Context *fts, int with_idf, int *rc)
+static void
+doc_lengths_free(void *p)
 {
-	struct query_stats *qs = api->xGetAuxdata(fts, 0);
-	sqlite3_int64 rows = 0, tokens = 0;
-	int i;
+	struct doc_lengths *dl = p;
 
-	if (qs != NULL)
-		return qs;
-	qs = calloc(1, sizeof(*qs));
-	if (qs == NULL) {
+	if (dl == NULL)
+		return;
+	free(dl->len);
+	free(dl);
+}
+
+static void
+rank_cursor_free(void *p)
+{
+	struct rank_cursor *rc = p;
+
+	if (rc == NULL)
+		return;
+	free(rc->inst);
+	free(rc);
+}
+
+/*
+ * Whether the connection's lengths can serve a statement reading the
+ * snapshot *version: in a read transaction only (a writer's own changes
+ * move no version until they commit), and not refused for this version.
+ * Lengths of another version are dropped, to be read again if needed.
+ */
+static struct doc_lengths *
+lengths_for(struct doc_lengths *dl, sqlite3_int64 *version)
+{
+	int v = 0;
+
+	if (dl == NULL || sqlite3_txn_state(dl->db, "main") != SQLITE_TXN_READ ||
+	    sqlite3_file_control(dl->db, "main", SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK)
+		return NULL;
+	*version = v;
+	if (dl->state != LENGTHS_NONE && dl->version != *version)
+		dl->state = LENGTHS_NONE;
+	return dl->state == LENGTHS_REFUSED ? NULL : dl;
+}
+
+/*
+ * The query's figures and the statement's state, kept as the cursor's
+ * auxdata.  The IDFs come later (phrase_idfs), or with with_idf 0 from
+ * the collector (a deferred query).
+ */
+static struct rank_cursor *
+rank_cursor(const Fts5ExtensionApi *api, Fts5Context *fts, int with_idf, int *rc)
+{
+	struct rank_cursor *cur = api->xGetAuxdata(fts, 0);
+	struct query_stats *qs;
+	sqlite3_int64 rows = 0, tokens = 0;
+
+	if (cur != NULL)
+		return cur;
+	if ((cur = calloc(1, sizeof(*cur))) == NULL) {
 		*rc = SQLITE_NOMEM;
 		return NULL;
 	}
+	qs = &cur->stats;
 	*rc = api->xRowCount(fts, &rows);
 	if (*rc == SQLITE_OK)
 		*rc = api->xColumnTotalSize(fts, -1, &tokens);
 	qs->rows = rows;
+	qs->tokens = tokens;
 	qs->avgdl = rows > 0 ? (double)tokens / (double)rows : 1.0;
 	qs->nphrases = api->xPhraseCount(fts) < MAX_PHRASES ? api->xPhraseCount(fts) : MAX_PHRASES;
-	for (i = 0; *rc == SQLITE_OK && with_idf && i < qs->nphrases; i++) {
-		sqlite3_int64 n = 0;
-
-		*rc = api->xQueryPhrase(fts, i, &n, count_row);
-		qs->idf[i] = idf_of(rows, n);
-	}
+	/* Without with_idf, the IDFs are not wanted: as if known. */
+	memset(cur->idf_known, !with_idf, sizeof(cur->idf_known));
+	cur->ncols = api->xColumnCount(fts);
+	cur->lengths = lengths_for(api->xUserData(fts), &cur->version);
 	if (*rc == SQLITE_OK)
-		*rc = api->xSetAuxdata(fts, qs, free);
+		*rc = api->xSetAuxdata(fts, cur, rank_cursor_free);	/* frees cur when it fails */
 	else
-		free(qs);
-	return *rc == SQLITE_OK ? qs : NULL;
+		rank_cursor_free(cur);
+	return *rc == SQLITE_OK ? cur : NULL;
+}
+
+/*
+ * The sum of the first ncols varints of a docsize blob (a row's tokens in
+ * each column, as FTS5 writes them); -1 when it is malformed.
+ */
+static int
+blob_length(const unsigned char *p, int n, int ncols)
+{
+	sqlite3_int64 sum = 0;
+	int i = 0, c;
+
+	for (c = 0; c < ncols; c++) {
+		sqlite3_int64 v = 0;
+		int k;
+
+		for (k = 0; k < 9 && i < n; k++) {
+			v = (v << 7) | (p[i] & 0x7f);
+			if ((p[i++] & 0x80) == 0)
+				break;
+		}
+		if (k == 9 || i == 0 || (p[i - 1] & 0x80) != 0 || v > INT32_MAX)
+			return -1;
+		sum += v;
+	}
+	return sum <= INT32_MAX ? (int)sum : -1;
+}
+
+/* Reads fts_docsize into dl->len; SQLITE_OK, or an error (dl then holds nothing). */
+static int
+read_lengths(struct doc_lengths *dl, const struct query_stats *qs, int ncols)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 rows = 0, tokens = 0, top = -1;
+	int rc = sqlite3_prepare_v2(dl->db, "SELECT max(id) FROM fts_docsize", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		top = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_OK || rc == SQLITE_DONE ? SQLITE_ERROR : rc;
+	/* Ids far sparser than the rows (a table emptied and refilled) would cost memory for nothing. */
+	if (top < 0 || top >= IRS_LENGTHS_MAX_SPARSE * qs->rows + 1024)
+		return SQLITE_ERROR;
+	if (top + 1 > dl->nlen) {
+		int *grown = realloc(dl->len, sizeof(int) * (size_t)(top + 1));
+
+		if (grown == NULL)
+			return SQLITE_NOMEM;
+		dl->len = grown;
+	}
+	dl->nlen = top + 1;
+	memset(dl->len, 0xff, sizeof(int) * (size_t)dl->nlen);	/* -1: no row */
+	rc = sqlite3_prepare_v2(dl->db, "SELECT id, sz FROM fts_docsize", -1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 id = sqlite3_column_int64(st, 0);
+		const unsigned char *sz = sqlite3_column_blob(st, 1);
+		int n = blob_length(sz, sqlite3_column_bytes(st, 1), ncols);
+
+		if (id < 0 || id >= dl->nlen || n < 0)
+			break;
+		dl->len[id] = n;
+		rows++;
+		tokens += n;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	/* Every row read, and the same rows and tokens FTS5 counts for this table. */
+	if (rc == SQLITE_DONE)
+		rc = rows == qs->rows && tokens == qs->tokens ? SQLITE_OK : SQLITE_ERROR;
+	else if (rc == SQLITE_OK || rc == SQLITE_ROW)
+		rc = SQLITE_ERROR;
+	return rc;
+}
+
+/*
+ * Reads the connection's lengths for the statement's snapshot.  Any
+ * failure but memory refuses them for this version: the rows' lengths
+ * then come from xColumnSize, which reports real errors itself.
+ */
+static int
+load_lengths(struct rank_cursor *cur)
+{
+	struct doc_lengths *dl = cur->lengths;
+	int rc = read_lengths(dl, &cur->stats, cur->ncols);
+
+	dl->version = cur->version;
+	dl->state = rc == SQLITE_OK ? LENGTHS_LOADED : LENGTHS_REFUSED;
+	if (rc == SQLITE_OK)
+		return SQLITE_OK;
+	cur->lengths = NULL;
+	return rc == SQLITE_NOMEM ? rc : SQLITE_OK;
+}
+
+/* The tokens in the current row: the connection's lengths when they serve, else xColumnSize. */
+static int
+row_length(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *cur, int *out)
+{
+	struct doc_lengths *dl = cur->lengths;
+	int rc;
+
+	if (dl != NULL && dl->state == LENGTHS_NONE && cur->looked_up > cur->stats.rows / IRS_LENGTHS_AFTER_SHARE &&
+	    (rc = load_lengths(cur)) != SQLITE_OK)
+		return rc;
+	if ((dl = cur->lengths) != NULL && dl->state == LENGTHS_LOADED && dl->version == cur->version) {
+		sqlite3_int64 id = api->xRowid(fts);
+
+		if (id >= 0 && id < dl->nlen && dl->len[id] >= 0) {
+			*out = dl->len[id];
+			return SQLITE_OK;
+		}
+	}
+	cur->looked_up++;
+	return api->xColumnSize(fts, -1, out);
 }
 
 static int
@@ -129,6 +329,18 @@ compare_inst(const void *a, const void *b)
 	if (x->col != y->col)
 		return x->col - y->col;
 	return x->off - y->off;
+}
+
+/* Whether the instances are in (column, offset) order, as FTS5 gives them. */
+static int
+insts_sorted(const struct inst *in, int n)
+{
+	int i;
+
+	for (i = 1; i < n; i++)
+		if (compare_inst(&in[i - 1], &in[i]) > 0)
+			return 0;
+	return 1;
 }
 
 /*
@@ -144,7 +356,9 @@ phrases_close(struct inst *in, int n, const unsigned char *present, int npresent
 
 	if (npresent < 2 || n < 2)
 		return 0;
-	qsort(in, (size_t)n, sizeof(*in), compare_inst);
+	/* FTS5 merges the phrases' positions in order; the order of equal positions does not change the answer. */
+	if (!insts_sorted(in, n))
+		qsort(in, (size_t)n, sizeof(*in), compare_inst);
 	for (hi = 0; hi < n; hi++) {
 		if (hi > 0 && in[hi].col != in[hi - 1].col) {
 			memset(have, 0, sizeof(have));
@@ -164,28 +378,67 @@ phrases_close(struct inst *in, int n, const unsigned char *present, int npresent
 	return 0;
 }
 
-/*
- * The row's instances as weighted frequencies, for its first nphrases
- * phrases; with want_close, whether they stand close (phrases_close).
- */
-static int
-gather_row(const Fts5ExtensionApi *api, Fts5Context *fts, int nphrases, const double *weight, int want_close,
-	   struct row_stats *s)
+static void
+clear_row(struct row_stats *s, int nphrases)
 {
-	struct inst *in = NULL;
-	int count = 0, rc, i, n = 0, npresent = 0;
-
 	memset(s->f, 0, sizeof(s->f[0]) * (size_t)nphrases);
 	memset(s->per_col, 0, sizeof(s->per_col[0]) * (size_t)nphrases);
 	memset(s->present, 0, (size_t)nphrases);
 	memset(s->matches, 0, sizeof(s->matches));
 	s->dl = 0;
 	s->close = 0;
-	if ((rc = api->xInstCount(fts, &count)) != SQLITE_OK || (rc = api->xColumnSize(fts, -1, &s->dl)) != SQLITE_OK)
-		return rc;
-	in = malloc(sizeof(*in) * (size_t)(count < MAX_INSTANCES ? count + 1 : MAX_INSTANCES));
-	if (in == NULL)
+}
+
+/*
+ * The first phrase's positions, straight from its position list: no
+ * instance array (FTS5 builds one of every phrase for xInst), and the
+ * same additions in the same order as over xInst, so the same sums.
+ */
+static int
+gather_phrase(const Fts5ExtensionApi *api, Fts5Context *fts, const double *weight, struct row_stats *s)
+{
+	Fts5PhraseIter it;
+	int col = -1, off = -1, rc;
+
+	for (rc = api->xPhraseFirst(fts, 0, &it, &col, &off); rc == SQLITE_OK && col >= 0;
+	     api->xPhraseNext(fts, &it, &col, &off)) {
+		if (col >= NCOLS)
+			continue;
+		s->f[0] += weight[col];
+		s->per_col[0][col] += weight[col];
+		s->matches[col]++;
+		s->present[0] = 1;
+	}
+	return rc;
+}
+
+/* Room in the cursor's buffer for n instances. */
+static int
+inst_room(struct rank_cursor *cur, int n)
+{
+	struct inst *grown;
+
+	if (n <= cur->inst_cap)
+		return SQLITE_OK;
+	if ((grown = realloc(cur->inst, sizeof(*grown) * (size_t)n)) == NULL)
 		return SQLITE_NOMEM;
+	cur->inst = grown;
+	cur->inst_cap = n;
+	return SQLITE_OK;
+}
+
+/* The instances of every phrase (xInst), and with want_close whether they stand close. */
+static int
+gather_phrases(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *cur, int nphrases,
+	       const double *weight, int want_close, struct row_stats *s)
+{
+	struct inst *in;
+	int count = 0, rc, i, n = 0, npresent = 0;
+
+	if ((rc = api->xInstCount(fts, &count)) != SQLITE_OK ||
+	    (rc = inst_room(cur, count < MAX_INSTANCES ? count + 1 : MAX_INSTANCES)) != SQLITE_OK)
+		return rc;
+	in = cur->inst;
 	for (i = 0; i < count; i++) {
 		int phrase, col, off;
 
@@ -209,8 +462,26 @@ gather_row(const Fts5ExtensionApi *api, Fts5Context *fts, int nphrases, const do
 	}
 	if (rc == SQLITE_OK && want_close)
 		s->close = phrases_close(in, n, s->present, npresent);
-	free(in);
 	return rc;
+}
+
+/*
+ * The row's length and its instances as weighted frequencies, for its
+ * first nphrases phrases; with want_close, whether they stand close
+ * (phrases_close).
+ */
+static int
+gather_row(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *cur, int nphrases,
+	   const double *weight, int want_close, struct row_stats *s)
+{
+	int rc;
+
+	clear_row(s, nphrases);
+	if ((rc = row_length(api, fts, cur, &s->dl)) != SQLITE_OK)
+		return rc;
+	if (nphrases == 1)
+		return gather_phrase(api, fts, weight, s);
+	return gather_phrases(api, fts, cur, nphrases, weight, want_close, s);
 }
 
 /* A row's score from its frequencies and the query's IDFs. */
@@ -244,20 +515,43 @@ total_of(const struct parts *p)
 	return p->column[0] + p->column[1] + p->column[2] + p->proximity;
 }
 
+/*
+ * The IDF of each phrase present in the row (the only ones parts_of
+ * reads), counted by xQueryPhrase the first time a row holds it: a
+ * phrase no matching row holds (the b of a NOT b) is never walked.
+ */
+static int
+phrase_idfs(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *cur, const struct row_stats *s)
+{
+	struct query_stats *qs = &cur->stats;
+	int i, rc = SQLITE_OK;
+
+	for (i = 0; rc == SQLITE_OK && i < qs->nphrases; i++) {
+		sqlite3_int64 n = 0;
+
+		if (!s->present[i] || cur->idf_known[i])
+			continue;
+		rc = api->xQueryPhrase(fts, i, &n, count_row);
+		qs->idf[i] = idf_of(qs->rows, n);
+		cur->idf_known[i] = rc == SQLITE_OK;
+	}
+	return rc;
+}
+
 static int
 score_row(const Fts5ExtensionApi *api, Fts5Context *fts, const double *weight, double proximity,
 	  struct parts *out)
 {
+	struct rank_cursor *cur;
 	struct row_stats s;
-	struct query_stats *qs;
 	int rc = SQLITE_OK;
 
-	qs = query_stats(api, fts, 1, &rc);
-	if (qs == NULL)
+	if ((cur = rank_cursor(api, fts, 1, &rc)) == NULL)
 		return rc;
-	if ((rc = gather_row(api, fts, qs->nphrases, weight, proximity > 0.0, &s)) != SQLITE_OK)
+	if ((rc = gather_row(api, fts, cur, cur->stats.nphrases, weight, proximity > 0.0, &s)) != SQLITE_OK ||
+	    (rc = phrase_idfs(api, fts, cur, &s)) != SQLITE_OK)
 		return rc;
-	parts_of(&s, qs, proximity, out);
+	parts_of(&s, &cur->stats, proximity, out);
 	return SQLITE_OK;
 }
 
@@ -281,6 +575,13 @@ rank_collector_free(rank_collector *c)
 	free(c->best);
 	free(c->deferred);
 	free(c);
+}
+
+void
+rank_collector_excluded(rank_collector *c, int64_t rows)
+{
+	c->first_only = 1;
+	c->excluded = rows;
 }
 
 int64_t
@@ -356,14 +657,14 @@ keep_best(rank_collector *c, sqlite3_int64 id, double score)
 static int
 defer_row(rank_collector *c, const Fts5ExtensionApi *api, Fts5Context *fts, const double *weight)
 {
-	struct query_stats *qs;
+	struct rank_cursor *cur;
 	struct deferred_row *d;
 	struct row_stats s;
 	int rc = SQLITE_OK;
 
-	if ((qs = query_stats(api, fts, 0, &rc)) == NULL)
+	if ((cur = rank_cursor(api, fts, 0, &rc)) == NULL)
 		return rc;
-	if ((rc = gather_row(api, fts, 1, weight, 0, &s)) != SQLITE_OK)
+	if ((rc = gather_row(api, fts, cur, 1, weight, 0, &s)) != SQLITE_OK)
 		return rc;
 	if (c->ndeferred == c->deferred_cap) {
 		int64_t cap = c->deferred_cap > 0 ? c->deferred_cap * 2 : 256;
@@ -375,7 +676,7 @@ defer_row(rank_collector *c, const Fts5ExtensionApi *api, Fts5Context *fts, cons
 		c->deferred_cap = cap;
 	}
 	if (c->ndeferred == 0)
-		c->stats = *qs;
+		c->stats = cur->stats;
 	d = &c->deferred[c->ndeferred++];
 	d->id = api->xRowid(fts);
 	d->dl = s.dl;
@@ -398,9 +699,9 @@ rank_collector_finish(rank_collector *c)
 	if (c->ndeferred > 0) {
 		struct query_stats qs = c->stats;
 
-		/* Every row of the statement holds the phrase, and only those do. */
+		/* Every match the statement saw holds the phrase, and only those do. */
 		qs.nphrases = 1;
-		qs.idf[0] = idf_of(qs.rows, c->rows);
+		qs.idf[0] = idf_of(qs.rows, c->seen + c->excluded);
 		for (i = 0; i < c->ndeferred; i++) {
 			const struct deferred_row *d = &c->deferred[i];
 			struct row_stats s;
@@ -431,9 +732,9 @@ read_args(sqlite3_context *ctx, int argc, sqlite3_value **argv, double *weight, 
 {
 	int c;
 
-	if (argc != NCOLS + 1 && argc != NCOLS + 2) {
+	if (argc < NCOLS + 1 || argc > NCOLS + 3) {
 		sqlite3_result_error(ctx, "irs_rank takes title, author and body weights, a proximity factor"
-				     " and optionally a collector", -1);
+				     " and optionally a collector and whether the row is wanted", -1);
 		return -1;
 	}
 	for (c = 0; c < NCOLS; c++)
@@ -446,7 +747,7 @@ read_args(sqlite3_context *ctx, int argc, sqlite3_value **argv, double *weight, 
 static int
 defers(const rank_collector *c, const Fts5ExtensionApi *api, Fts5Context *fts)
 {
-	return c != NULL && c->keep > 0 && c->every_match && api->xPhraseCount(fts) == 1;
+	return c != NULL && c->keep > 0 && c->every_match && (c->first_only || api->xPhraseCount(fts) == 1);
 }
 
 static void
@@ -459,7 +760,11 @@ irs_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 
 	if (read_args(ctx, argc, argv, weight, &proximity) != 0)
 		return;
-	if (argc == NCOLS + 2 && (c = sqlite3_value_pointer(argv[NCOLS + 1], RANK_COLLECTOR_TYPE)) != NULL)
+	if (argc >= NCOLS + 2 && (c = sqlite3_value_pointer(argv[NCOLS + 1], RANK_COLLECTOR_TYPE)) != NULL)
+		c->seen++;
+	if (argc == NCOLS + 3 && sqlite3_value_int(argv[NCOLS + 2]) == 0)
+		return;		/* NULL: a match the filters drop, counted only for a deferred IDF */
+	if (c != NULL)
 		c->rows++;
 	if (defers(c, api, fts)) {
 		if ((rc = defer_row(c, api, fts, weight)) != SQLITE_OK)
@@ -503,12 +808,20 @@ irs_code
 rank_register(sqlite3 *db, irs_error *e)
 {
 	fts5_api *api = tokenize_fts5_api(db, e);
+	struct doc_lengths *lengths;
 	int rc;
 
 	if (api == NULL)
 		return e->code;
-	if ((rc = api->xCreateFunction(api, "irs_rank", NULL, irs_rank, NULL)) != SQLITE_OK ||
-	    (rc = api->xCreateFunction(api, "irs_rank_parts", NULL, irs_rank_parts, NULL)) != SQLITE_OK)
+	if ((lengths = calloc(1, sizeof(*lengths))) == NULL)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	lengths->db = db;
+	/* The connection's lengths belong to irs_rank from here: FTS5 frees them with the connection. */
+	if ((rc = api->xCreateFunction(api, "irs_rank", lengths, irs_rank, doc_lengths_free)) != SQLITE_OK) {
+		doc_lengths_free(lengths);
+		return irs_fail(e, IRS_INTERNAL, "cannot register the rank functions: %s", sqlite3_errstr(rc));
+	}
+	if ((rc = api->xCreateFunction(api, "irs_rank_parts", NULL, irs_rank_parts, NULL)) != SQLITE_OK)
 		return irs_fail(e, IRS_INTERNAL, "cannot register the rank functions: %s", sqlite3_errstr(rc));
 	return IRS_OK;
 }

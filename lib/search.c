@@ -186,14 +186,12 @@ append_filters(char *sql, size_t cap, const query_plan *plan)
 	}
 }
 
-/* Binds the MATCH expression (when there is one) and the filters from parameter k on; returns the next index. */
+/* Binds the filters from parameter k on; returns the next index. */
 static int
-bind_plan(sqlite3_stmt *st, const query_plan *plan, int k)
+bind_filters(sqlite3_stmt *st, const query_plan *plan, int k)
 {
 	int i;
 
-	if (plan->fts != NULL)
-		sqlite3_bind_text(st, k++, plan->fts, -1, SQLITE_STATIC);
 	if (plan->after[0] != '\0')
 		sqlite3_bind_text(st, k++, plan->after, -1, SQLITE_STATIC);
 	if (plan->before[0] != '\0')
@@ -203,6 +201,15 @@ bind_plan(sqlite3_stmt *st, const query_plan *plan, int k)
 	for (i = 0; i < plan->nlangs; i++)
 		sqlite3_bind_text(st, k++, plan->langs[i], -1, SQLITE_STATIC);
 	return k;
+}
+
+/* Binds the MATCH expression (when there is one) and the filters from parameter k on; returns the next index. */
+static int
+bind_plan(sqlite3_stmt *st, const query_plan *plan, int k)
+{
+	if (plan->fts != NULL)
+		sqlite3_bind_text(st, k++, plan->fts, -1, SQLITE_STATIC);
+	return bind_filters(st, plan, k);
 }
 
 /* The total of a query of filters only (a MATCH's total is counted by irs_rank). */
@@ -240,6 +247,27 @@ collector_keeps_page(const search_request *req, const query_plan *plan)
 }
 
 /*
+ * page_sql with filters, sorted by rank: irs_rank sees every match and is
+ * told by its seventh argument which pass the filters, so that it counts
+ * those for the total and keeps the best of them, while the count of all
+ * matches gives a query of one phrase its IDF (rank.h): walking the
+ * phrase's doclists again with xQueryPhrase was a third of such a search.
+ * LEFT JOIN: a match is a match even without its documents row, as
+ * xQueryPhrase counted it.  Parameters: ?1 the collector, the filters,
+ * then the MATCH.
+ */
+static void
+filtered_page_sql(char *sql, size_t cap, const search_request *req, const query_plan *plan)
+{
+	size_t n = (size_t)snprintf(sql, cap, "SELECT fts.rowid, irs_rank(fts, %.6f, %.6f, %.6f, %.6f, ?1, 1",
+				    req->weight_title, req->weight_author, req->weight_body, req->proximity);
+
+	append_filters(sql, cap, plan);
+	n = strlen(sql);
+	snprintf(sql + n, cap - n, ") FROM fts LEFT JOIN documents d ON d.id = fts.rowid WHERE fts MATCH ?");
+}
+
+/*
  * The SELECT of one page of hits, ids and scores only.  SQLite works out
  * every column of every matching row before it sorts and cuts to LIMIT,
  * so what costs (snippets, the documents row, the body) waits for
@@ -258,6 +286,10 @@ page_sql(char *sql, size_t cap, const search_request *req, const query_plan *pla
 		append_filters(sql, cap, plan);
 		n = strlen(sql);
 		snprintf(sql + n, cap - n, " ORDER BY d.date DESC NULLS LAST, d.id LIMIT ? OFFSET ?");
+		return;
+	}
+	if (collector_keeps_page(req, plan) && plan_has_filters(plan)) {
+		filtered_page_sql(sql, cap, req, plan);
 		return;
 	}
 	snprintf(sql, cap, "SELECT fts.rowid, irs_rank(fts, %.6f, %.6f, %.6f, %.6f, ?) AS rank_score FROM fts%s"
@@ -359,6 +391,28 @@ take_best(const rank_collector *c, const search_request *req, search_result *r)
 	}
 }
 
+/* Tells the collector how many rows of plan's first phrase its exclusions drop (rank_collector_excluded). */
+static irs_code
+count_dropped(sqlite3 *db, const query_plan *plan, rank_collector *c, irs_error *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM fts WHERE fts MATCH ?1", -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, plan->fts_dropped, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_ROW) {
+		irs_code code = sql_fail(db, e);
+
+		sqlite3_finalize(st);
+		return code;
+	}
+	rank_collector_excluded(c, sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
+	return IRS_OK;
+}
+
 /*
  * Step 1: the page's ids and scores, in order.  With a MATCH, irs_rank
  * counts the matching rows into its collector as it scores each of them,
@@ -375,16 +429,29 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	irs_code code = IRS_OK;
 
 	page_sql(sql, sizeof(sql), req, plan);
+	/* Kept by the collector, the statement sees every match (filtered_page_sql). */
 	if (plan->fts != NULL &&
-	    (c = rank_collector_new(keeps ? (int64_t)req->offset + req->limit : 0, !plan_has_filters(plan))) == NULL)
+	    (c = rank_collector_new(keeps ? (int64_t)req->offset + req->limit : 0,
+				    keeps || !plan_has_filters(plan))) == NULL)
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	/*
+	 * "P NOT Q": scored as P alone, whose IDF wants its rows the NOT drops;
+	 * counting those ("P AND Q") costs less than walking P again.
+	 */
+	if (keeps && plan->fts_dropped != NULL && (code = count_dropped(db, plan, c, e)) != IRS_OK) {
+		rank_collector_free(c);
+		return code;
+	}
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		rank_collector_free(c);
 		return sql_fail(db, e);
 	}
 	if (c != NULL)
 		sqlite3_bind_pointer(st, k++, c, RANK_COLLECTOR_TYPE, NULL);
-	k = bind_plan(st, plan, k);
+	if (keeps && plan_has_filters(plan))
+		sqlite3_bind_text(st, bind_filters(st, plan, k), plan->fts, -1, SQLITE_STATIC);
+	else
+		k = bind_plan(st, plan, k);
 	if (!keeps) {
 		sqlite3_bind_int(st, k++, req->limit);
 		sqlite3_bind_int(st, k, req->offset);
@@ -581,6 +648,8 @@ search_run(sqlite3 *db, const search_request *req, search_result **out, irs_erro
 		free(plan.fts);
 		plan.fts = plan.fts_any;
 		plan.fts_any = NULL;
+		free(plan.fts_dropped);	/* of the query it replaces */
+		plan.fts_dropped = NULL;
 		r->relaxed = 1;
 		free(r->hits);
 		r->hits = NULL;

@@ -31,6 +31,8 @@ typedef struct query_plan {
 	char *fts;		/* MATCH expression; NULL when the query has only filters */
 	char *fts_any;		/* the same with its wanted items ORed, for when no document
 				 * has them all; NULL for fewer than two */
+	char *fts_dropped;	/* for fts "P NOT Q1 NOT Q2 ...", each a word, phrase or prefix:
+				 * "P AND (Q1 OR Q2 ...)", the rows of P it drops; else NULL */
 	int has_prefix;		/* fts holds a word* (FTS5 expands it again on every MATCH) */
 	char after[IRS_DATE_MAX];	/* documents dated on or after this ISO prefix; "" for none */
 	char before[IRS_DATE_MAX];	/* documents dated before this ISO prefix; "" for none */

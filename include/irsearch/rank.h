@@ -16,6 +16,14 @@
  * counts the rows it scores (the page's SELECT scores every match, so no
  * second pass over the doclists counts them) and can keep the best rows
  * itself, so that the SELECT needs no ORDER BY (see rank_collector_new).
+ * A seventh argument says whether the row is wanted (the statement's
+ * filters, as an expression): a row that is not gets NULL and is neither
+ * counted nor kept, but the statement still sees every match, which a
+ * query of one phrase takes its IDF from (see every_match below).
+ * Row lengths come from FTS5's xColumnSize, or, once a statement has
+ * looked up more than a sixteenth of the table's rows, from fts_docsize
+ * read whole into the connection's memory (4 bytes a rowid: 4 MB at a
+ * million documents), kept until the database changes.
  * irs_rank_parts(fts, ...) returns the same computation as "idf-sum title
  * author body proximity" for --explain.  Does not own the query (query.h)
  * or which hits are shown (search.h).
@@ -49,8 +57,9 @@ typedef struct rank_collector rank_collector;
  * keep > 0 keeps the keep best rows (score descending, then rowid, as
  * that ORDER BY would), and irs_rank's value is then not for sorting (NULL
  * for a row whose score waits, see below).  every_match says that the
- * statement drops none of the MATCH's rows (no other WHERE term): a
- * query of one phrase then takes its IDF from the count of rows, instead
+ * statement drops none of the MATCH's rows (no other WHERE term; a
+ * filter goes in the seventh argument instead): a query of one phrase
+ * then takes its IDF from the count of rows, instead
  * of walking the phrase's doclists again with xQueryPhrase (for a phrase
  * of two common words, or a prefix of a thousand words, half the work),
  * and its rows are scored in rank_collector_finish, with the same
@@ -58,10 +67,19 @@ typedef struct rank_collector rank_collector;
  */
 rank_collector *rank_collector_new(int64_t keep, int every_match);
 
+/*
+ * For a statement whose MATCH is "P NOT Q1 NOT Q2 ...", P and each Q one
+ * phrase: no Q has an instance in its rows, so it is scored as a query of
+ * P alone, whose IDF counts the rows it sees plus rows, those of P it
+ * drops (the caller counts "P AND (Q1 OR Q2 ...)").  Before the statement
+ * runs; the statement must see every match (every_match).
+ */
+void rank_collector_excluded(rank_collector *c, int64_t rows);
+
 /* Scores what waited for the count; after the statement is done.  0, or -1 when out of memory. */
 int rank_collector_finish(rank_collector *c);
 
-/* The rows irs_rank was called on. */
+/* The rows irs_rank was called on that were wanted (all of them without a seventh argument). */
 int64_t rank_collector_rows(const rank_collector *c);
 
 /* After rank_collector_finish: the best rows, best first; returns how many (at most keep). */

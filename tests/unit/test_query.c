@@ -111,6 +111,39 @@ the_plan_says_when_a_prefix_is_searched(void **state)
 	assert_false(has_prefix("* word"));
 }
 
+/* The plan's fts_dropped for query (NULL when none). */
+static void
+drops(const char *query, const char *expected)
+{
+	query_plan plan;
+	irs_error e = { IRS_OK, "" };
+
+	if (query_parse(query, &plan, &e) != IRS_OK)
+		fail_msg("query_parse(%s) failed: %s", query, e.msg);
+	if (expected == NULL)
+		assert_null(plan.fts_dropped);
+	else
+		assert_string_equal(plan.fts_dropped, expected);
+	query_plan_clear(&plan);
+}
+
+static void
+a_phrase_with_excluded_phrases_names_the_rows_it_drops(void **state)
+{
+	(void)state;
+	drops("syed -bouailed", "\"syed\" AND (\"bouailed\")");
+	drops("\"human rights\" -treaty NOT \"un charter\" -sanit* after:2020",
+	      "\"human rights\" AND (\"treaty\" OR \"un charter\" OR \"sanit\"*)");
+	drops("sa\"\"id* -x", NULL);	/* not one quoted string: the parser splits it */
+	drops("syed", NULL);
+	drops("syed bouailed -x", NULL);	/* two wanted */
+	drops("(a OR b) -x", NULL);
+	drops("a -(x y)", NULL);	/* a group excluded: its words may hold instances */
+	drops("a -title:x", NULL);
+	drops("title:a -x", NULL);
+	drops("a -NEAR(x y, 3)", NULL);
+}
+
 static void
 exclusions_follow_the_wanted_terms(void **state)
 {
@@ -515,6 +548,7 @@ main(void)
 		cmocka_unit_test(trailing_star_is_a_prefix_query),
 		cmocka_unit_test(the_plan_says_when_a_prefix_is_searched),
 		cmocka_unit_test(exclusions_follow_the_wanted_terms),
+		cmocka_unit_test(a_phrase_with_excluded_phrases_names_the_rows_it_drops),
 		cmocka_unit_test(or_binds_tighter_than_and),
 		cmocka_unit_test(fts5_syntax_inside_words_is_searched_as_text),
 		cmocka_unit_test(parentheses_group_terms),

@@ -81,9 +81,29 @@ ordered(sqlite3 *db, const char *query, rank_best *rows, int cap)
 	return n;
 }
 
-/* Runs query through a collector keeping keep rows; checks they are the first keep of ordered(). */
+/* The rows matching query. */
+static int64_t
+count_of(sqlite3 *db, const char *query)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM fts WHERE fts MATCH ?1", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * Runs query through a collector keeping keep rows (told the rows dropped
+ * counts, when not NULL: rank_collector_excluded); checks they are the
+ * first keep of ordered().
+ */
 static void
-check_collector(sqlite3 *db, const char *query, int64_t keep, int every_match)
+check_dropping(sqlite3 *db, const char *query, const char *dropped, int64_t keep, int every_match)
 {
 	static rank_best want[DOCS];
 	const rank_best *best;
@@ -95,6 +115,8 @@ check_collector(sqlite3 *db, const char *query, int64_t keep, int every_match)
 	assert_non_null(c);
 	if (nwant == 0)
 		fail_msg("%s matches nothing", query);
+	if (dropped != NULL)
+		rank_collector_excluded(c, count_of(db, dropped));
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_rank(fts, 10, 5, 1, 0.5, ?1) FROM fts WHERE fts MATCH ?2",
 					    -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_pointer(st, 1, c, RANK_COLLECTOR_TYPE, NULL);
@@ -117,6 +139,12 @@ check_collector(sqlite3 *db, const char *query, int64_t keep, int every_match)
 }
 
 static void
+check_collector(sqlite3 *db, const char *query, int64_t keep, int every_match)
+{
+	check_dropping(db, query, NULL, keep, every_match);
+}
+
+static void
 one_phrase_scores_the_same_when_its_idf_waits_for_the_count(void **state)
 {
 	sqlite3 *db = open_index();
@@ -128,6 +156,11 @@ one_phrase_scores_the_same_when_its_idf_waits_for_the_count(void **state)
 	check_collector(db, "title:\"summit\"", 5, 1);
 	/* The statement may drop matches (a filter): the IDF comes from xQueryPhrase. */
 	check_collector(db, "\"policy\"", 10, 0);
+	/* A phrase without others: scored alone, its IDF from its rows seen and those dropped. */
+	check_dropping(db, "\"policy\" NOT \"summit\"", "\"policy\" AND (\"summit\")", 10, 1);
+	check_dropping(db, "\"the members\" NOT \"trade\" NOT \"energ\"*", "\"the members\" AND (\"trade\" OR \"energ\"*)",
+		       DOCS, 1);
+	check_dropping(db, "\"secur\"* NOT \"policies\"", "\"secur\"* AND (\"policies\")", 3, 1);
 	sqlite3_close(db);
 }
 
@@ -142,6 +175,106 @@ the_kept_page_is_the_order_by_page(void **state)
 	check_collector(db, "\"energy\" OR \"trade\" OR \"secure\"", 77, 1);
 	check_collector(db, "\"energy\" OR \"trade\" OR \"secure\"", DOCS, 0);
 	check_collector(db, "\"the\" NOT \"members\"", 3, 1);
+	sqlite3_close(db);
+}
+
+/* The rows of query with irs_rank's filter argument, against ORDER BY over the same filter in WHERE. */
+static void
+check_filtered(sqlite3 *db, const char *query, const char *filter, int64_t keep)
+{
+	static rank_best want[DOCS];
+	rank_collector *c = rank_collector_new(keep, 1);
+	const rank_best *best;
+	sqlite3_stmt *st = NULL;
+	char sql[512];
+	int nwant = 0, i;
+	int64_t nbest;
+
+	assert_non_null(c);
+	snprintf(sql, sizeof(sql), "SELECT rowid, irs_rank(fts, 10, 5, 1, 0.5) AS s FROM fts WHERE fts MATCH ?1"
+		 " AND (%s) ORDER BY s DESC, rowid", filter);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
+	for (; sqlite3_step(st) == SQLITE_ROW && nwant < DOCS; nwant++) {
+		want[nwant].id = sqlite3_column_int64(st, 0);
+		want[nwant].score = sqlite3_column_double(st, 1);
+	}
+	sqlite3_finalize(st);
+	snprintf(sql, sizeof(sql), "SELECT irs_rank(fts, 10, 5, 1, 0.5, ?1, %s) FROM fts WHERE fts MATCH ?2", filter);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_pointer(st, 1, c, RANK_COLLECTOR_TYPE, NULL);
+	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		;
+	sqlite3_finalize(st);
+	assert_int_equal(rank_collector_finish(c), 0);
+	assert_int_equal(rank_collector_rows(c), nwant);
+	nbest = rank_collector_best(c, &best);
+	assert_int_equal(nbest, keep < nwant ? keep : nwant);
+	for (i = 0; i < nbest; i++)
+		if (best[i].id != want[i].id || memcmp(&best[i].score, &want[i].score, sizeof(double)) != 0)
+			fail_msg("%s where %s, rank %d: row %lld score %.17g, ORDER BY has row %lld score %.17g",
+				 query, filter, i, (long long)best[i].id, best[i].score, (long long)want[i].id,
+				 want[i].score);
+	rank_collector_free(c);
+}
+
+static void
+a_filter_argument_keeps_the_page_of_the_filter_in_where(void **state)
+{
+	sqlite3 *db = open_index();
+
+	(void)state;
+	check_filtered(db, "\"policy\"", "rowid % 3 = 0", 10);
+	check_filtered(db, "\"secur\"*", "rowid > 150", 1000);
+	check_filtered(db, "\"policy\" \"summit\"", "rowid % 2 = 1", 7);
+	check_filtered(db, "\"the\" NOT \"members\"", "rowid < 100", 20);
+	check_filtered(db, "\"trade\"", "NULL", 5);
+	sqlite3_close(db);
+}
+
+/* irs_rank's score of each match against the sum of irs_rank_parts' (which always asks FTS5 for lengths). */
+static void
+check_lengths(sqlite3 *db, const char *query)
+{
+	sqlite3_stmt *st = NULL;
+	int rows = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_rank(fts, 10, 5, 1, 0.5), irs_rank_parts(fts, 10, 5, 1, 0.5)"
+					    " FROM fts WHERE fts MATCH ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		double score = sqlite3_column_double(st, 0), part[4], sum;
+		int m[3];
+
+		assert_int_equal(sscanf((const char *)sqlite3_column_text(st, 1), "%lf %lf %lf %lf %d %d %d", &part[0],
+					&part[1], &part[2], &part[3], &m[0], &m[1], &m[2]), 7);
+		sum = part[0] + part[1] + part[2] + part[3];
+		if (memcmp(&score, &sum, sizeof(double)) != 0)
+			fail_msg("%s, row %d: irs_rank %.17g, its parts %.17g", query, rows, score, sum);
+		rows++;
+	}
+	assert_true(rows > DOCS / 16);	/* enough for the connection's lengths to be read */
+	sqlite3_finalize(st);
+}
+
+static void
+lengths_read_in_one_pass_follow_the_changes_of_the_index(void **state)
+{
+	sqlite3 *db = open_index();
+
+	(void)state;
+	check_lengths(db, "\"the\" OR \"policy\"");
+	/* Longer bodies, in another transaction: the lengths kept are no longer the index's. */
+	assert_int_equal(sqlite3_exec(db, "UPDATE fts SET body = body || ' ' || body WHERE rowid % 4 = 0", NULL, NULL,
+				      NULL), SQLITE_OK);
+	check_lengths(db, "\"the\" OR \"policy\"");
+	/* And inside a writing transaction, where its own changes move no data version. */
+	assert_int_equal(sqlite3_exec(db, "BEGIN; UPDATE fts SET body = body || ' energy' WHERE rowid % 5 = 0", NULL,
+				      NULL, NULL), SQLITE_OK);
+	check_lengths(db, "\"the\" OR \"policy\"");
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	check_lengths(db, "\"the\" OR \"energy\"");
 	sqlite3_close(db);
 }
 
@@ -179,6 +312,8 @@ main(void)
 		cmocka_unit_test(one_phrase_scores_the_same_when_its_idf_waits_for_the_count),
 		cmocka_unit_test(the_kept_page_is_the_order_by_page),
 		cmocka_unit_test(a_collector_that_keeps_nothing_counts),
+		cmocka_unit_test(a_filter_argument_keeps_the_page_of_the_filter_in_where),
+		cmocka_unit_test(lengths_read_in_one_pass_follow_the_changes_of_the_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -177,6 +177,59 @@ passages_are_pieces_of_the_highlighted_body(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * ASCII prose, where the scan counts eight bytes at a time, with words of
+ * every length, digits, runs of punctuation and now and then a word the
+ * block must not split (an apostrophe or dash outside ASCII, a letter
+ * with a diacritic) at every offset from the blocks' edges.
+ */
+static char *
+ascii_body(int words)
+{
+	static const char *odd[] = { "it\xe2\x80\x99s", "a\xe2\x80\224b", "na\xc3\xafve", "caf\xc3\xa9s", "x\xc2\xa0y",
+				     "\xd0\xbc\xd0\xb8\xd1\x80", "e\xcc\x81t\xc3\xa9" };
+	static const char *gaps[] = { " ", ", ", ".  ", " -- ", "\n", " (", ") ", "; ", "/", "'" };
+	size_t cap = (size_t)words * 32 + 64, n = 0;
+	char *s = malloc(cap);
+	unsigned r = 12345;
+	int i, k;
+
+	assert_non_null(s);
+	for (i = 0; i < words; i++) {
+		r = r * 1103515245u + 12345u;
+		if (i % 89 == 0) {
+			n += (size_t)snprintf(s + n, cap - n, "pin%d", i / 89);
+		} else if ((r >> 8) % 23 == 0) {
+			n += (size_t)snprintf(s + n, cap - n, "%s", odd[(r >> 12) % 7]);
+		} else {
+			for (k = 0; k < 1 + (int)((r >> 16) % 14); k++)
+				s[n++] = (char)((r >> 20) % 5 == 0 ? '0' + (k + i) % 10 : 'a' + (k * 7 + i) % 26);
+		}
+		n += (size_t)snprintf(s + n, cap - n, "%s", gaps[(r >> 24) % 10]);
+	}
+	s[n] = '\0';
+	return s;
+}
+
+static void
+ascii_prose_counted_by_blocks_matches_the_tokenizer(void **state)
+{
+	sqlite3 *db = open_index();
+	char *body = ascii_body(4000);
+	char q[32];
+	int k;
+
+	(void)state;
+	insert(db, 1, body);
+	for (k = 0; k < 4000 / 89; k++) {
+		snprintf(q, sizeof(q), "pin%d", k);
+		assert_true(check_snippet(db, 1, q, 6 + k % 7, 0) >= 1);
+	}
+	assert_true(check_snippet(db, 1, "pin2 OR pin30 OR pin41", 9, 0) == 3);
+	free(body);
+	sqlite3_close(db);
+}
+
 static void
 passages_of_a_paged_body_say_their_page(void **state)
 {
@@ -216,6 +269,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(passages_are_pieces_of_the_highlighted_body),
+		cmocka_unit_test(ascii_prose_counted_by_blocks_matches_the_tokenizer),
 		cmocka_unit_test(passages_of_a_paged_body_say_their_page),
 		cmocka_unit_test(a_match_at_either_end_of_the_body),
 	};
