@@ -246,6 +246,13 @@ collector_keeps_page(const search_request *req, const query_plan *plan)
 	return plan->fts != NULL && req->sort == SORT_RANK;
 }
 
+/* Whether the page's filters go to irs_rank as its seventh argument (filtered_page_sql). */
+static int
+filters_in_rank(const search_request *req, const query_plan *plan)
+{
+	return collector_keeps_page(req, plan) && plan_has_filters(plan);
+}
+
 /*
  * page_sql with filters, sorted by rank: irs_rank sees every match and is
  * told by its seventh argument which pass the filters, so that it counts
@@ -259,9 +266,10 @@ collector_keeps_page(const search_request *req, const query_plan *plan)
 static void
 filtered_page_sql(char *sql, size_t cap, const search_request *req, const query_plan *plan)
 {
-	size_t n = (size_t)snprintf(sql, cap, "SELECT fts.rowid, irs_rank(fts, %.6f, %.6f, %.6f, %.6f, ?1, 1",
-				    req->weight_title, req->weight_author, req->weight_body, req->proximity);
+	size_t n;
 
+	snprintf(sql, cap, "SELECT fts.rowid, irs_rank(fts, %.6f, %.6f, %.6f, %.6f, ?1, 1", req->weight_title,
+		 req->weight_author, req->weight_body, req->proximity);
 	append_filters(sql, cap, plan);
 	n = strlen(sql);
 	snprintf(sql + n, cap - n, ") FROM fts LEFT JOIN documents d ON d.id = fts.rowid WHERE fts MATCH ?");
@@ -288,7 +296,7 @@ page_sql(char *sql, size_t cap, const search_request *req, const query_plan *pla
 		snprintf(sql + n, cap - n, " ORDER BY d.date DESC NULLS LAST, d.id LIMIT ? OFFSET ?");
 		return;
 	}
-	if (collector_keeps_page(req, plan) && plan_has_filters(plan)) {
+	if (filters_in_rank(req, plan)) {
 		filtered_page_sql(sql, cap, req, plan);
 		return;
 	}
@@ -448,7 +456,7 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	}
 	if (c != NULL)
 		sqlite3_bind_pointer(st, k++, c, RANK_COLLECTOR_TYPE, NULL);
-	if (keeps && plan_has_filters(plan))
+	if (filters_in_rank(req, plan))	/* the filters first: they are irs_rank's argument */
 		sqlite3_bind_text(st, bind_filters(st, plan, k), plan->fts, -1, SQLITE_STATIC);
 	else
 		k = bind_plan(st, plan, k);
