@@ -27,7 +27,9 @@
  * R passes, each in its own shuffled order; per round and class prints
  *   latency CLASS ROUND P50_MS P99_MS N MEAN_MATCHES
  * (MEAN_MATCHES: irsearch's total, or the rows returned for --fts5), and
- * the class "all" over every query; with --compare also
+ * the class "all" over every query, and with --aside CLASS the class
+ * "all-but-CLASS" over every query of the other classes (CLASS is still
+ * reported on its own line); with --compare also
  *   added CLASS ROUND P50_MS P99_MS N
  * the percentiles of each query's socket time less its in-process time.
  *
@@ -64,6 +66,7 @@ typedef enum bench_mode { MODE_IRSEARCH, MODE_FTS5, MODE_SOCKET } bench_mode;
 
 static int no_cache;	/* --no-cache: requests say "cache":false */
 static const char *compare_db;	/* --compare: the index for the in-process run of each query */
+static const char *aside;	/* --aside: a class also left out of a second aggregate */
 
 typedef struct query {
 	int cls;		/* index into classes[] */
@@ -101,14 +104,26 @@ die(const char *what, const char *why)
 	exit(2);
 }
 
+/* The index of the class called name, or -1. */
 static int
-class_index(const char *name)
+class_find(const char *name)
 {
 	int i;
 
 	for (i = 0; i < nclasses; i++)
 		if (strcmp(classes[i], name) == 0)
 			return i;
+	return -1;
+}
+
+/* The index of the class called name, added if new. */
+static int
+class_index(const char *name)
+{
+	int i = class_find(name);
+
+	if (i >= 0)
+		return i;
 	if (nclasses == MAX_CLASSES)
 		die(name, "too many query classes");
 	classes[nclasses] = strdup(name);
@@ -325,21 +340,35 @@ time_query(conn_t *c, const query_t *q, int socket_first, double *ms, double *ad
 	return failed;
 }
 
-/* The round's lines: each class, then "all" (k == nclasses). */
+/*
+ * Whether query i counts in row k of a round: k < nclasses is that class,
+ * k == nclasses "all", k == nclasses + 1 every class but --aside's.
+ */
+static int
+in_row(int k, int i, int aside_cls)
+{
+	if (k < nclasses)
+		return queries[i].cls == k;
+	return k == nclasses || queries[i].cls != aside_cls;
+}
+
+/* The round's lines: each class, "all", then "all-but-CLASS" with --aside. */
 static void
 report_round(int round, const double *ms, const double *added, const double *matches,
 	     double *scratch)
 {
-	int k, i;
+	int aside_cls = aside != NULL ? class_find(aside) : -1;
+	int rows = nclasses + 1 + (aside_cls >= 0), k, i;
 
-	for (k = 0; k <= nclasses; k++) {
-		const char *name = k == nclasses ? "all" : classes[k];
-		char tail[32];
+	for (k = 0; k < rows; k++) {
+		char name[64], tail[32];
 		double m = 0;
 		int n = 0;
 
+		snprintf(name, sizeof(name), "%s%s", k < nclasses ? classes[k] :
+			 k == nclasses ? "all" : "all-but-", k > nclasses ? aside : "");
 		for (i = 0; i < nqueries; i++)
-			if (k == nclasses || queries[i].cls == k) {
+			if (in_row(k, i, aside_cls)) {
 				scratch[n++] = ms[i];
 				m += matches[i];
 			}
@@ -350,7 +379,7 @@ report_round(int round, const double *ms, const double *added, const double *mat
 		if (compare_db == NULL)
 			continue;
 		for (n = 0, i = 0; i < nqueries; i++)
-			if (k == nclasses || queries[i].cls == k)
+			if (in_row(k, i, aside_cls))
 				scratch[n++] = added[i];
 		report_class("added", name, round, scratch, n, "");
 	}
@@ -495,7 +524,8 @@ static void
 usage(void)
 {
 	fputs("usage: query-bench --irsearch DB|--fts5 DB|--socket PATH [--no-cache] [--compare DB]\n"
-	      "                   [--rounds R] [--seed S] [--clients N --seconds S] QUERIES\n", stderr);
+	      "                   [--aside CLASS] [--rounds R] [--seed S] [--clients N --seconds S]\n"
+	      "                   QUERIES\n", stderr);
 	exit(2);
 }
 
@@ -521,6 +551,8 @@ main(int argc, char **argv)
 			no_cache = 1;
 		} else if (strcmp(argv[i], "--compare") == 0 && i + 1 < argc) {
 			compare_db = argv[++i];
+		} else if (strcmp(argv[i], "--aside") == 0 && i + 1 < argc) {
+			aside = argv[++i];
 		} else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
 			rounds = atoi(argv[++i]);
 		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
