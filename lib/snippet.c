@@ -16,6 +16,7 @@
 
 #include "irsearch/snippet.h"
 #include "irsearch/tokenize.h"
+#include "irsearch/wordscan.h"
 
 #define BODY_COLUMN 2
 #define MAX_HITS 4096		/* matched phrases considered per document */
@@ -154,16 +155,6 @@ overlaps(const struct window *w, int nw, int start, int end)
 	return 0;
 }
 
-/* ASCII letters and digits, as bits: 0-9 in the low word, A-Z and a-z in the high one. */
-#define WORD_BITS_LOW 0x03ff000000000000ull
-#define WORD_BITS_HIGH 0x07fffffe07fffffeull
-
-static int
-ascii_word_byte(unsigned char c)
-{
-	return (int)(((c < 64 ? WORD_BITS_LOW >> c : WORD_BITS_HIGH >> (c - 64))) & 1);
-}
-
 /* Whether the two-byte UTF-8 letter at c is one unicode61 certainly keeps in a word. */
 static int
 simple_letter(const unsigned char *c)
@@ -219,7 +210,7 @@ chunk_end(const unsigned char *t, int n, int b, int *simple)
 	*simple = 1;
 	while (b < n) {
 		if (t[b] < 0x80) {
-			if (!ascii_word_byte(t[b]))
+			if (!wordscan_word_byte(t[b]))
 				break;
 			b++;
 		} else if (b + 1 < n && simple_letter(t + b)) {
@@ -230,86 +221,6 @@ chunk_end(const unsigned char *t, int n, int b, int *simple)
 		}
 	}
 	return b;
-}
-
-static int
-ascii_separator(unsigned char c)
-{
-	return c < 0x80 && !ascii_word_byte(c);
-}
-
-#define BYTES_1 0x0101010101010101ull
-#define BYTES_HIGH 0x8080808080808080ull
-
-/* Bit 7 of each byte of x (each below 0x80) that lies in [lo, hi]. */
-static uint64_t
-bytes_between(uint64_t x, unsigned lo, unsigned hi)
-{
-	return (x + (0x80 - lo) * BYTES_1) & ~(x + (0x7f - hi) * BYTES_1) & BYTES_HIGH;
-}
-
-/* How many bytes of x have bit 7 set (no other bit may be): their sum lands in the top byte. */
-static int
-high_bits(uint64_t x)
-{
-	return (int)(((x >> 7) * BYTES_1) >> 56);
-}
-
-/* Byte i of the text at p in byte i of the result, whatever the machine's byte order (one load). */
-static uint64_t
-load_block(const unsigned char *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
-	       (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
-}
-
-/* The word bytes (bit 7 set) of an ASCII block: letters and digits. */
-static uint64_t
-word_bytes(uint64_t x)
-{
-	return bytes_between(x, '0', '9') | bytes_between(x | 0x20 * BYTES_1, 'a', 'z');
-}
-
-/*
- * The text from b counted eight bytes at a time while it is ASCII without
- * a form feed, when b is at a separator or after one: each word that
- * ends at a separator inside the run is one token (a word running into
- * other bytes is left to the slow path).  Returns the bytes consumed,
- * through the run's last separator, with *words the tokens in them; 0
- * when nothing qualifies.  Never consumes token number room (the slow
- * path stops at it).  Prose goes through several times faster than byte
- * by byte.
- */
-static int
-ascii_run(const unsigned char *t, int n, int b, int room, int *words)
-{
-	uint64_t after_word = 0;	/* bit 7: the byte before the block is a word byte */
-	int at = b, count = 0, done = 0;
-
-	*words = 0;
-	if (b > 0 && !ascii_separator(t[b - 1]) && !ascii_separator(t[b]))
-		return 0;	/* b is inside a chunk */
-	for (; at + 8 <= n; at += 8) {
-		uint64_t x = load_block(t + at), w, sep, starts, through;
-		int last;
-
-		if ((x & BYTES_HIGH) != 0 || bytes_between(x, '\f', '\f') != 0)
-			break;
-		w = word_bytes(x);
-		starts = w & ~(w << 8 | after_word);
-		if ((sep = ~w & BYTES_HIGH) != 0) {
-			for (last = 7; (sep >> (8 * last + 7) & 1) == 0; last--)
-				;
-			through = last < 7 ? starts & ((1ull << (8 * last + 8)) - 1) : starts;
-			if (count + high_bits(through) > room)
-				break;
-			done = at + last + 1 - b;
-			*words = count + high_bits(through);
-		}
-		count += high_bits(starts);
-		after_word = w >> 56;
-	}
-	return done;
 }
 
 /*
@@ -325,11 +236,11 @@ scan_to(struct scan *s, int target, struct pages *pages)
 	for (;;) {
 		int k, words;
 
-		if ((k = ascii_run(t, s->ntext, b, target - s->pos, &words)) > 0) {
+		if ((k = wordscan_ascii(t, s->ntext, b, target - s->pos, &words)) > 0) {
 			s->pos += words;
 			b += k;
 		}
-		for (; b < s->ntext && t[b] < 0x80 && !ascii_word_byte(t[b]); b++) {
+		for (; b < s->ntext && t[b] < 0x80 && !wordscan_word_byte(t[b]); b++) {
 			if (t[b] != '\f')
 				continue;
 			s->page++;
