@@ -29,6 +29,10 @@
  * rowid passes the rows times IRS_LENGTHS_MAX_SPARSE (memory for nothing). */
 #define IRS_LENGTHS_AFTER_SHARE 16
 #define IRS_LENGTHS_MAX_SPARSE 4
+/* Likewise irs_rank reads every document's date, type and language once a
+ * statement's filters have looked up more than rows / this of them, one
+ * documents row each (8 bytes a rowid, and each distinct value once). */
+#define IRS_FIELDS_AFTER_SHARE 16
 /* irsearchd's answer cache (--cache-mib), MiB. */
 #define IRS_CACHE_MIB 64
 /* How much of the index file each connection reads through mmap (SQLite's mmap_size). */

@@ -20,6 +20,12 @@
  * filters, as an expression): a row that is not gets NULL and is neither
  * counted nor kept, but the statement still sees every match, which a
  * query of one phrase takes its IDF from (see every_match below).
+ * Instead of the seventh argument, a collector can carry the filters
+ * itself (rank_collector_filter), which irs_rank tests without a
+ * documents row a match: after one lookup a row for the first rows of a
+ * statement, from the connection's copy of the columns they test (8
+ * bytes a rowid, plus each distinct value once: 8 MB at a million
+ * documents), kept as the lengths are.
  * Row lengths come from FTS5's xColumnSize, or, once a statement has
  * looked up more than a sixteenth of the table's rows, from fts_docsize
  * read whole into the connection's memory (4 bytes a rowid: 4 MB at a
@@ -51,6 +57,22 @@ typedef struct rank_best {
 typedef struct rank_collector rank_collector;
 
 /*
+ * Filters on the documents table, as SQL's "date >= after AND date <
+ * before AND type IN (types) AND language IN (langs)" would test them
+ * (text in SQLite's BINARY order; NULL passes no filter on its column);
+ * NULL or 0 for a filter not given.  A rowid without a documents row
+ * passes none.
+ */
+typedef struct rank_filter {
+	const char *after;
+	const char *before;
+	const char *const *types;
+	int ntypes;
+	const char *const *langs;
+	int nlangs;
+} rank_filter;
+
+/*
  * A collector for one statement's irs_rank calls (caller frees with
  * rank_collector_free; NULL when out of memory).  keep 0 only counts the
  * rows, and irs_rank returns each score for the statement's ORDER BY.
@@ -58,7 +80,7 @@ typedef struct rank_collector rank_collector;
  * that ORDER BY would), and irs_rank's value is then not for sorting (NULL
  * for a row whose score waits, see below).  every_match says that the
  * statement drops none of the MATCH's rows (no other WHERE term; a
- * filter goes in the seventh argument instead): a query of one phrase
+ * filter goes in the seventh argument or the collector instead): a query of one phrase
  * then takes its IDF from the count of rows, instead
  * of walking the phrase's doclists again with xQueryPhrase (for a phrase
  * of two common words, or a prefix of a thousand words, half the work),
@@ -76,10 +98,18 @@ rank_collector *rank_collector_new(int64_t keep, int every_match);
  */
 void rank_collector_excluded(rank_collector *c, int64_t rows);
 
+/*
+ * Gives the collector filters, before the statement runs: a row that
+ * fails them is neither counted nor kept, as with a seventh argument of
+ * 0, but irs_rank tests them itself.  The strings are the caller's and
+ * must outlive the collector.
+ */
+void rank_collector_filter(rank_collector *c, const rank_filter *f);
+
 /* Scores what waited for the count; after the statement is done.  0, or -1 when out of memory. */
 int rank_collector_finish(rank_collector *c);
 
-/* The rows irs_rank was called on that were wanted (all of them without a seventh argument). */
+/* The rows irs_rank was called on that were wanted (all of them without a seventh argument or filters). */
 int64_t rank_collector_rows(const rank_collector *c);
 
 /* After rank_collector_finish: the best rows, best first; returns how many (at most keep). */

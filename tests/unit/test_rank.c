@@ -233,6 +233,172 @@ a_filter_argument_keeps_the_page_of_the_filter_in_where(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * A documents table for the filters: most rowids have a row, with dates
+ * of every precision, NULLs, and values that sort around the bounds the
+ * tests use.
+ */
+static void
+add_documents(sqlite3 *db, const char *date_decl)
+{
+	static const char *dates[] = { "2015", "2015-01-01", "2014-12-31", "2015-01", "2019-12-31", "2020",
+				       "2020-01-01", "2026-11-30", "1999", "2015-01-01T10:00", "", "2019" };
+	static const char *types[] = { "text/markdown", "text/plain", "application/pdf" };
+	static const char *langs[] = { "en", "ru", "en-GB" };
+	sqlite3_stmt *st = NULL;
+	char sql[128];
+	int i;
+
+	snprintf(sql, sizeof(sql), "CREATE TABLE documents(id INTEGER PRIMARY KEY, type TEXT NOT NULL, date %s,"
+		 " language TEXT)", date_decl);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO documents VALUES(?1, ?2, ?3, ?4)", -1, &st, NULL),
+			 SQLITE_OK);
+	for (i = 1; i <= DOCS; i++) {
+		if (i % 23 == 0)
+			continue;	/* a match without its documents row */
+		sqlite3_bind_int(st, 1, i);
+		sqlite3_bind_text(st, 2, types[i % 3], -1, SQLITE_STATIC);
+		if (i % 7 == 0)
+			sqlite3_bind_null(st, 3);
+		else
+			sqlite3_bind_text(st, 3, dates[(i * 5) % 12], -1, SQLITE_STATIC);
+		if (i % 4 == 0)
+			sqlite3_bind_null(st, 4);
+		else
+			sqlite3_bind_text(st, 4, langs[(i / 4) % 3], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			fail_msg("insert: %s", sqlite3_errmsg(db));
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+}
+
+/*
+ * The rows of query with the collector's filters, against ORDER BY with
+ * the same filters as SQL over documents (where), keeping keep rows.
+ */
+static void
+check_collector_filter(sqlite3 *db, const char *query, const rank_filter *f, const char *where, int64_t keep)
+{
+	static rank_best want[DOCS];
+	rank_collector *c = rank_collector_new(keep, 1);
+	const rank_best *best;
+	sqlite3_stmt *st = NULL;
+	char sql[512];
+	int nwant = 0, i, rc;
+	int64_t nbest;
+
+	assert_non_null(c);
+	snprintf(sql, sizeof(sql), "SELECT rowid, irs_rank(fts, 10, 5, 1, 0.5) AS s FROM fts WHERE fts MATCH ?1"
+		 " AND rowid IN (SELECT id FROM documents d WHERE %s) ORDER BY s DESC, rowid", where);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
+	for (; sqlite3_step(st) == SQLITE_ROW && nwant < DOCS; nwant++) {
+		want[nwant].id = sqlite3_column_int64(st, 0);
+		want[nwant].score = sqlite3_column_double(st, 1);
+	}
+	sqlite3_finalize(st);
+	rank_collector_filter(c, f);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_rank(fts, 10, 5, 1, 0.5, ?1) FROM fts WHERE fts MATCH ?2",
+					    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_pointer(st, 1, c, RANK_COLLECTOR_TYPE, NULL);
+	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	assert_int_equal(rc, SQLITE_DONE);
+	sqlite3_finalize(st);
+	assert_int_equal(rank_collector_finish(c), 0);
+	if (rank_collector_rows(c) != nwant)
+		fail_msg("%s where %s: %lld rows, SQL has %d", query, where, (long long)rank_collector_rows(c), nwant);
+	nbest = rank_collector_best(c, &best);
+	assert_int_equal(nbest, keep < nwant ? keep : nwant);
+	for (i = 0; i < nbest; i++)
+		if (best[i].id != want[i].id || memcmp(&best[i].score, &want[i].score, sizeof(double)) != 0)
+			fail_msg("%s where %s, rank %d: row %lld score %.17g, ORDER BY has row %lld score %.17g",
+				 query, where, i, (long long)best[i].id, best[i].score, (long long)want[i].id,
+				 want[i].score);
+	rank_collector_free(c);
+}
+
+/* Every filter the collector takes, over queries of many matches (the columns read whole) and of few (looked up). */
+static void
+check_collector_filters(sqlite3 *db)
+{
+	static const char *queries[] = { "\"the\" OR \"policy\"", "\"summit\"", "\"secur\"*", "\"policy\" \"trade\"",
+					 "\"the\" NOT \"members\"", "title:\"energy\"" };
+	static const char *md[] = { "text/markdown" }, *two[] = { "text/plain", "application/pdf" };
+	static const char *en[] = { "en" }, *none[] = { "de" }, *both[] = { "ru", "en-GB" };
+	const struct {
+		rank_filter f;
+		const char *where;
+	} cases[] = {
+		{ { "2015-01-01", NULL, NULL, 0, NULL, 0 }, "d.date >= '2015-01-01'" },
+		{ { NULL, "2020", NULL, 0, NULL, 0 }, "d.date < '2020'" },
+		{ { "2015", "2015-01-01", NULL, 0, NULL, 0 }, "d.date >= '2015' AND d.date < '2015-01-01'" },
+		{ { "", "2015-01-01T", NULL, 0, NULL, 0 }, "d.date >= '' AND d.date < '2015-01-01T'" },
+		{ { "2030", NULL, NULL, 0, NULL, 0 }, "d.date >= '2030'" },
+		{ { NULL, NULL, md, 1, NULL, 0 }, "d.type IN ('text/markdown')" },
+		{ { NULL, "2020", md, 1, NULL, 0 }, "d.date < '2020' AND d.type IN ('text/markdown')" },
+		{ { NULL, NULL, two, 2, en, 1 }, "d.type IN ('text/plain', 'application/pdf') AND d.language IN ('en')" },
+		{ { NULL, NULL, NULL, 0, none, 1 }, "d.language IN ('de')" },
+		{ { "2019", NULL, NULL, 0, both, 2 }, "d.date >= '2019' AND d.language IN ('ru', 'en-GB')" },
+	};
+	size_t q, k;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+		for (q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+			check_collector_filter(db, queries[q], &cases[k].f, cases[k].where, 10);
+			check_collector_filter(db, queries[q], &cases[k].f, cases[k].where, DOCS);
+		}
+}
+
+static sqlite3 *
+open_index_with_documents(const char *date_decl)
+{
+	sqlite3 *db = open_index();
+
+	add_documents(db, date_decl);
+	return db;
+}
+
+static void
+collector_filters_keep_the_rows_of_the_same_filters_in_sql(void **state)
+{
+	sqlite3 *db = open_index_with_documents("TEXT");
+
+	(void)state;
+	/* The first statements look the rows up, until they read the columns whole; then from those. */
+	check_collector_filters(db);
+	/* Another version of the index: the columns kept are no longer its own. */
+	assert_int_equal(sqlite3_exec(db, "UPDATE documents SET date = '2016-06-06', language = 'ru' WHERE id % 3 = 0;"
+				      "DELETE FROM documents WHERE id % 11 = 0;"
+				      "INSERT INTO documents VALUES(23, 'text/markdown', '2017', 'en')", NULL, NULL, NULL),
+			 SQLITE_OK);
+	check_collector_filters(db);
+	/* Inside a writing transaction, whose own changes move no data version: lookups only. */
+	assert_int_equal(sqlite3_exec(db, "BEGIN; UPDATE documents SET type = 'text/markdown' WHERE id % 5 = 0", NULL,
+				      NULL, NULL), SQLITE_OK);
+	check_collector_filters(db);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	check_collector_filters(db);
+	sqlite3_close(db);
+}
+
+/* A column that holds numbers and blobs, which SQL orders before and after every text: the lookups compare them so. */
+static void
+collector_filters_order_numbers_and_blobs_as_sql_does(void **state)
+{
+	sqlite3 *db = open_index_with_documents("");
+
+	(void)state;
+	assert_int_equal(sqlite3_exec(db, "UPDATE documents SET date = 2016 WHERE id % 10 = 1;"
+				      "UPDATE documents SET date = x'32303136' WHERE id % 10 = 2", NULL, NULL, NULL),
+			 SQLITE_OK);
+	check_collector_filters(db);
+	sqlite3_close(db);
+}
+
 /* irs_rank's score of each match against the sum of irs_rank_parts' (which always asks FTS5 for lengths). */
 static void
 check_lengths(sqlite3 *db, const char *query)
@@ -314,6 +480,8 @@ main(void)
 		cmocka_unit_test(a_collector_that_keeps_nothing_counts),
 		cmocka_unit_test(a_filter_argument_keeps_the_page_of_the_filter_in_where),
 		cmocka_unit_test(lengths_read_in_one_pass_follow_the_changes_of_the_index),
+		cmocka_unit_test(collector_filters_keep_the_rows_of_the_same_filters_in_sql),
+		cmocka_unit_test(collector_filters_order_numbers_and_blobs_as_sql_does),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
