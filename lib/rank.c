@@ -43,6 +43,12 @@
 #define NCOLS 3
 #define MAX_PHRASES 64
 #define MAX_INSTANCES 8192	/* instances looked at per row for proximity */
+/*
+ * A deferred row within this share of the least of the keep best bounds
+ * is told a candidate too: its score may round to a tie.  Past rounding
+ * (a few ulps a sum) by far.
+ */
+#define CANDIDATE_MARGIN 1e-6
 
 struct query_stats {
 	int nphrases;
@@ -162,6 +168,13 @@ struct rank_collector {
 	struct query_stats stats;	/* the deferred query's, without its IDF */
 	rank_filter filter;	/* the caller's strings (rank_collector_filter) */
 	int filtered;
+	int64_t cand_cap;	/* rows at most told candidates (rank_collector_candidates); 0: none */
+	int64_t cand_min;	/* matches the statement must come to for candidates to be told */
+	int64_t ncand;
+	int cand_over;		/* a row that may make the page was not told: past cand_cap */
+	int last_kept;		/* keep_best took the last row offered */
+	double *bound;		/* a deferred query's keep best bounds (bound_of), worst first */
+	int64_t nbound;
 };
 
 /* One row's score, split the way --explain shows it. */
@@ -1117,6 +1130,7 @@ rank_collector_free(rank_collector *c)
 		return;
 	free(c->best);
 	free(c->deferred);
+	free(c->bound);
 	free(c);
 }
 
@@ -1125,6 +1139,19 @@ rank_collector_filter(rank_collector *c, const rank_filter *f)
 {
 	c->filter = *f;
 	c->filtered = 1;
+}
+
+void
+rank_collector_candidates(rank_collector *c, int64_t cap, int64_t min_matches)
+{
+	c->cand_cap = c->keep > 0 && cap > 0 ? cap : 0;
+	c->cand_min = min_matches;
+}
+
+int
+rank_collector_candidates_complete(const rank_collector *c)
+{
+	return !c->cand_over;
 }
 
 void
@@ -1170,9 +1197,11 @@ keep_best(rank_collector *c, sqlite3_int64 id, double score)
 	rank_best row = { id, score };
 	int64_t i;
 
+	c->last_kept = 0;
 	if (c->nbest == c->keep) {
 		if (!ranks_before(&row, &c->best[0]))
 			return SQLITE_OK;
+		c->last_kept = 1;
 		c->best[0] = row;
 		for (i = 0;;) {	/* sift down: the child that ranks last comes up */
 			int64_t l = 2 * i + 1, r = l + 1, last = i;
@@ -1197,6 +1226,7 @@ keep_best(rank_collector *c, sqlite3_int64 id, double score)
 		c->best = grown;
 		c->best_cap = cap;
 	}
+	c->last_kept = 1;
 	c->best[i = c->nbest++] = row;
 	for (; i > 0 && ranks_before(&c->best[(i - 1) / 2], &c->best[i]); i = (i - 1) / 2)
 		heap_swap(c->best, i, (i - 1) / 2);	/* sift up: the parent must rank last */
@@ -1233,6 +1263,90 @@ defer_row(rank_collector *c, const Fts5ExtensionApi *api, Fts5Context *fts, cons
 	d->f = s.f[0];
 	memcpy(d->per_col, s.per_col[0], sizeof(d->per_col));
 	return SQLITE_OK;
+}
+
+/*
+ * What orders the rows of a deferred query: a row's score without the
+ * IDF, which multiplies every row's alike.  With no negative weight a
+ * row's score is the IDF times this, to a few rounding errors, so a row
+ * whose bound is below the keep best bounds seen (by more than the
+ * margin) cannot make the page.
+ */
+static double
+bound_of(const struct deferred_row *d, const struct query_stats *qs)
+{
+	double norm = K1 * (1.0 - B + B * (double)d->dl / qs->avgdl);
+
+	return d->f > 0.0 ? d->f * (K1 + 1.0) / (d->f + norm) : 0.0;
+}
+
+/* Sifts the bound at i of the min-heap c->bound down to its place. */
+static void
+bound_sift_down(rank_collector *c, int64_t i)
+{
+	for (;;) {
+		int64_t l = 2 * i + 1, r = l + 1, least = i;
+		double t;
+
+		if (l < c->nbound && c->bound[l] < c->bound[least])
+			least = l;
+		if (r < c->nbound && c->bound[r] < c->bound[least])
+			least = r;
+		if (least == i)
+			return;
+		t = c->bound[i];
+		c->bound[i] = c->bound[least];
+		c->bound[least] = t;
+		i = least;
+	}
+}
+
+/* Whether the last deferred row may make the page: among the keep best bounds so far, or close to the least. */
+static int
+deferred_candidate(rank_collector *c, const double *weight, int *candidate)
+{
+	double r;
+	int64_t i;
+
+	if (weight[0] < 0.0 || weight[1] < 0.0 || weight[2] < 0.0) {
+		*candidate = 1;	/* the bound does not hold: every row is */
+		return SQLITE_OK;
+	}
+	r = bound_of(&c->deferred[c->ndeferred - 1], &c->stats);
+	if (c->bound == NULL && (c->bound = malloc(sizeof(*c->bound) * (size_t)c->keep)) == NULL)
+		return SQLITE_NOMEM;
+	*candidate = 1;
+	if (c->nbound < c->keep) {
+		for (i = c->nbound++; i > 0 && c->bound[(i - 1) / 2] > r; i = (i - 1) / 2)
+			c->bound[i] = c->bound[(i - 1) / 2];
+		c->bound[i] = r;
+	} else if (r > c->bound[0]) {
+		c->bound[0] = r;
+		bound_sift_down(c, 0);
+	} else {
+		*candidate = r >= c->bound[0] * (1.0 - CANDIDATE_MARGIN);
+	}
+	return SQLITE_OK;
+}
+
+/*
+ * irs_rank's value for a row when the collector tells candidates: 1 for
+ * one, up to the cap, else 0.  Only while the statement's matches, as
+ * the rows seen up to this rowid foretell them (rowids run in order,
+ * mostly up to the table's rows), come to the caller's minimum.
+ */
+static int
+tell_candidate(rank_collector *c, int candidate, sqlite3_int64 id, sqlite3_int64 rows)
+{
+	if (!candidate)
+		return 0;
+	if (c->ncand >= c->cand_cap ||
+	    (double)c->seen * (double)rows < (double)c->cand_min * (double)(id > 1 ? id : 1)) {
+		c->cand_over = 1;
+		return 0;
+	}
+	c->ncand++;
+	return 1;
 }
 
 static int
@@ -1329,6 +1443,15 @@ collector_wants(rank_collector *c, const Fts5ExtensionApi *api, Fts5Context *fts
 	return looked_up_row_wanted(cur, &c->filter, api->xRowid(fts), wanted);
 }
 
+/* The table's rows, as the statement's cursor counted them (0 if it could not). */
+static sqlite3_int64
+table_rows(const Fts5ExtensionApi *api, Fts5Context *fts)
+{
+	struct rank_cursor *cur = api->xGetAuxdata(fts, 0);
+
+	return cur != NULL ? cur->stats.rows : 0;
+}
+
 static void
 irs_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -1356,9 +1479,15 @@ irs_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 	if (c != NULL)
 		c->rows++;
 	if (defers(c, api, fts)) {
-		if ((rc = defer_row(c, api, fts, weight)) != SQLITE_OK)
+		int candidate = 0;
+
+		if ((rc = defer_row(c, api, fts, weight)) == SQLITE_OK && c->cand_cap > 0)
+			rc = deferred_candidate(c, weight, &candidate);
+		if (rc != SQLITE_OK)
 			sqlite3_result_error_code(ctx, rc);
-		return;		/* NULL: the score comes from rank_collector_finish */
+		else if (c->cand_cap > 0)
+			sqlite3_result_int(ctx, tell_candidate(c, candidate, api->xRowid(fts), c->stats.rows));
+		return;		/* else NULL: the score comes from rank_collector_finish */
 	}
 	rc = score_row(api, fts, weight, proximity, &p);
 	score = rc == SQLITE_OK ? total_of(&p) : 0.0;
@@ -1368,7 +1497,11 @@ irs_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 		sqlite3_result_error_code(ctx, rc);
 		return;
 	}
-	sqlite3_result_double(ctx, score);
+	/* A row the heap did not take cannot make the page; one it took may. */
+	if (c != NULL && c->cand_cap > 0)
+		sqlite3_result_int(ctx, tell_candidate(c, c->last_kept, api->xRowid(fts), table_rows(api, fts)));
+	else
+		sqlite3_result_double(ctx, score);
 }
 
 /* "title author body proximity  matches-title matches-author matches-body" for --explain. */

@@ -106,6 +106,23 @@ void rank_collector_excluded(rank_collector *c, int64_t rows);
  */
 void rank_collector_filter(rank_collector *c, const rank_filter *f);
 
+/*
+ * For a collector that keeps rows, before the statement runs: irs_rank's
+ * value becomes 1 for a row that may be among the keep best at the end,
+ * 0 for the others, so that the statement can compute what the page's
+ * rows need (a snippet) while FTS5 is on them, instead of running the
+ * MATCH again; about keep * (1 + ln(matches / keep)) rows in rowid order.
+ * Past cap such rows, or while the statement's matches, as the rows seen
+ * so far foretell them, are below min_matches (the work saved grows with
+ * the matches), irs_rank tells none, and rank_collector_candidates_complete
+ * says so if one was due: some row of the page may then have been told
+ * nothing.
+ */
+void rank_collector_candidates(rank_collector *c, int64_t cap, int64_t min_matches);
+
+/* After the statement: whether every row that may be among the keep best was told a candidate. */
+int rank_collector_candidates_complete(const rank_collector *c);
+
 /* Scores what waited for the count; after the statement is done.  0, or -1 when out of memory. */
 int rank_collector_finish(rank_collector *c);
 

@@ -399,6 +399,86 @@ collector_filters_order_numbers_and_blobs_as_sql_does(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * Runs query through a collector keeping keep rows that tells candidates
+ * (up to cap, with no minimum of matches); checks that every kept row was
+ * told, and returns how many rows were, or -1 when the collector says some
+ * were not.
+ */
+static int64_t
+check_candidates(sqlite3 *db, const char *query, const rank_filter *f, int64_t keep, int64_t cap)
+{
+	static char told[DOCS + 1];
+	rank_collector *c = rank_collector_new(keep, 1);
+	const rank_best *best;
+	sqlite3_stmt *st = NULL;
+	int64_t nbest, ntold = 0, i;
+	int rc;
+
+	assert_non_null(c);
+	memset(told, 0, sizeof(told));
+	if (f != NULL)
+		rank_collector_filter(c, f);
+	rank_collector_candidates(c, cap, 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT rowid, irs_rank(fts, 10, 5, 1, 0.5, ?1) FROM fts"
+					    " WHERE fts MATCH ?2", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_pointer(st, 1, c, RANK_COLLECTOR_TYPE, NULL);
+	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* 1 or 0 for a row the collector wants, NULL for one its filters drop. */
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			continue;
+		assert_int_equal(sqlite3_column_type(st, 1), SQLITE_INTEGER);
+		if (sqlite3_column_int(st, 1) == 1) {
+			told[sqlite3_column_int64(st, 0)] = 1;
+			ntold++;
+		}
+	}
+	assert_int_equal(rc, SQLITE_DONE);
+	sqlite3_finalize(st);
+	assert_int_equal(rank_collector_finish(c), 0);
+	assert_true(ntold <= cap);
+	if (!rank_collector_candidates_complete(c)) {
+		rank_collector_free(c);
+		return -1;
+	}
+	nbest = rank_collector_best(c, &best);
+	for (i = 0; i < nbest; i++)
+		if (!told[best[i].id])
+			fail_msg("%s, keep %lld: row %lld ranks %lld but was not told a candidate", query,
+				 (long long)keep, (long long)best[i].id, (long long)i);
+	rank_collector_free(c);
+	return ntold;
+}
+
+static void
+candidates_hold_every_row_of_the_kept_page(void **state)
+{
+	static const char *queries[] = { "\"the\"", "\"policy\"", "\"secur\"*", "\"the members\"",
+					 "\"the\" NOT \"members\"", "\"policy\" \"summit\"",
+					 "\"energy\" OR \"trade\" OR \"secure\"" };
+	static const char *md[] = { "text/markdown" };
+	const rank_filter f = { "2015", NULL, md, 1, NULL, 0 };
+	sqlite3 *db = open_index_with_documents("TEXT");
+	int64_t keep, told;
+	size_t q;
+
+	(void)state;
+	/* Every keep up to 40, so that some cut between rows of equal scores (every tenth document repeats the one before). */
+	for (q = 0; q < sizeof(queries) / sizeof(queries[0]); q++)
+		for (keep = 1; keep <= 40; keep++) {
+			told = check_candidates(db, queries[q], NULL, keep, DOCS);
+			assert_true(told >= 0);
+			/* A word in most documents: far fewer rows told than it has. */
+			if (q == 0 && keep <= 10)
+				assert_true(told < DOCS / 2);
+			assert_true(check_candidates(db, queries[q], &f, keep, DOCS) >= 0);
+		}
+	/* Past the cap the collector says it told not every row that was due. */
+	assert_int_equal(check_candidates(db, "\"the\"", NULL, 10, 5), -1);
+	sqlite3_close(db);
+}
+
 /* irs_rank's score of each match against the sum of irs_rank_parts' (which always asks FTS5 for lengths). */
 static void
 check_lengths(sqlite3 *db, const char *query)
@@ -482,6 +562,7 @@ main(void)
 		cmocka_unit_test(lengths_read_in_one_pass_follow_the_changes_of_the_index),
 		cmocka_unit_test(collector_filters_keep_the_rows_of_the_same_filters_in_sql),
 		cmocka_unit_test(collector_filters_order_numbers_and_blobs_as_sql_does),
+		cmocka_unit_test(candidates_hold_every_row_of_the_kept_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
