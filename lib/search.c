@@ -1,8 +1,9 @@
 /*
  * search.c - running a query and collecting ranked hits (see search.h).
  *
- * The query's FTS5 part goes to MATCH and its filters become WHERE terms
- * on the documents table, all bound as parameters.  Only the column
+ * The query's FTS5 part goes to MATCH and its filters, sorted by rank, to
+ * irs_rank's collector (rank_collector_filter), else become WHERE terms on
+ * the documents table, all bound as parameters.  Only the column
  * weights are formatted into the SQL, as numbers.  A query of filters only
  * lists the documents, newest first.
  */
