@@ -313,16 +313,39 @@ set_write_pragmas(store_t *s, irs_error *e)
 }
 
 /*
- * FTS5 keeps its pending-terms size in the table's config, so it is set
- * once per index (and on indexes made before it), only when it differs:
- * a run that changes nothing writes nothing.  Readers never use it.
+ * FTS5 keeps its writer settings in the table's config, so they are set
+ * once per index (and on indexes made before them), each only when it
+ * differs: a run that changes nothing writes nothing.  Readers never use them.
  */
 static irs_code
-set_pending_bytes(store_t *s, irs_error *e)
+set_fts_option(store_t *s, const char *key, int value, irs_error *e)
 {
-	return exec(s, "INSERT INTO fts(fts, rank) SELECT 'hashsize', " IRS_STRINGIFY(IRS_FTS_PENDING_BYTES)
-		    " WHERE NOT EXISTS (SELECT 1 FROM fts_config WHERE k = 'hashsize' AND v = "
-		    IRS_STRINGIFY(IRS_FTS_PENDING_BYTES) ")", e, "setting up the index");
+	char *sql = sqlite3_mprintf("INSERT INTO fts(fts, rank) SELECT %Q, %d WHERE NOT EXISTS"
+				    " (SELECT 1 FROM fts_config WHERE k = %Q AND v = %d)", key, value, key, value);
+	irs_code rc;
+
+	if (sql == NULL)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	rc = exec(s, sql, e, "setting up the index");
+	sqlite3_free(sql);
+	return rc;
+}
+
+/*
+ * The pending terms' size, and when segments are merged while writing
+ * (limits.h says why): a level's segments are merged once 'automerge' of
+ * them wait, and at once, whatever else, at 'crisismerge'.
+ */
+static irs_code
+set_fts_options(store_t *s, irs_error *e)
+{
+	irs_code rc = set_fts_option(s, "hashsize", IRS_FTS_PENDING_BYTES, e);
+
+	if (rc == IRS_OK)
+		rc = set_fts_option(s, "automerge", IRS_FTS_AUTOMERGE, e);
+	if (rc == IRS_OK)
+		rc = set_fts_option(s, "crisismerge", IRS_FTS_CRISISMERGE, e);
+	return rc;
 }
 
 irs_code
@@ -374,7 +397,7 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 	if (rc == IRS_OK && mode == STORE_WRITE)
 		rc = mark_instance(s, e);
 	if (rc == IRS_OK && mode == STORE_WRITE)
-		rc = set_pending_bytes(s, e);
+		rc = set_fts_options(s, e);
 	/* Read-only twice over: the open flag, and SQLite refusing any writing statement. */
 	if (rc == IRS_OK && mode == STORE_READ)
 		rc = exec(s, "PRAGMA query_only = 1", e, "opening the index");

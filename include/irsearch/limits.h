@@ -138,6 +138,22 @@
 #define IRS_WRITER_CACHE_KIB 32768
 #define IRS_WAL_CHECKPOINT_PAGES 5000
 #define IRS_FTS_PENDING_BYTES 8388608
+/*
+ * When FTS5 merges segments while irindex writes ('automerge', 'crisismerge',
+ * kept in the table's config, used by writers only).  With FTS5's 4 and 16,
+ * a level's segments were merged four at a time as batches came, each
+ * byte rewritten at every level, and store_upkeep then merged the index
+ * to one segment anyway.  Merging only once 64 wait (the most FTS5 allows),
+ * a build of up to 64 batches writes each segment once and merges them
+ * once, at the end; larger builds merge 64 at a time.  On the 10,000
+ * generated documents (21 batches) the commits' CPU time fell from 3.3-3.6 s
+ * to 1.7 s and the final merge's from 1.4-1.7 to 1.0-1.4; the index is the
+ * same single segment.  'crisismerge' must stay above 'automerge', or a
+ * level is merged whole at FTS5's 16.  Readers see up to that many segments
+ * a level while a large build runs.
+ */
+#define IRS_FTS_AUTOMERGE 64
+#define IRS_FTS_CRISISMERGE 128
 
 /* Documents written per transaction while indexing, and seconds at most between commits. */
 #define IRS_BATCH_DOCS 500
