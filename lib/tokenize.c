@@ -157,12 +157,20 @@ typedef struct irs_tokenizer {
 	struct stemmer stemmers[IRS_MAX_LANGUAGES];
 	int nstemmers;
 	int stem_only;
-	struct stem_slot *cache;	/* IRS_STEM_CACHE_SLOTS slots, made on first use */
+	struct stem_slot *cache;	/* cache_slots slots, made on first use */
+	size_t cache_slots;		/* a power of two: more for a writer (limits.h) */
 	tokenize_context *ctx;
 	sqlite3_stmt *record;		/* INSERT OR IGNORE INTO vocabulary, made on first use */
 	sqlite3_stmt *variants;		/* the words of one stem, made on first use */
 	int no_vocabulary;		/* queries: the table is not there */
 } irs_tokenizer;
+
+/* A word of a document waiting in the queue of index_word, its cache slot asked for. */
+struct queued_word {
+	uint64_t hash;		/* hash_word of text */
+	int tflags, n, start, end;
+	char text[IRS_TOKEN_STEM_MAX];
+};
 
 /* State of one xTokenize call. */
 struct tokenize_call {
@@ -170,6 +178,8 @@ struct tokenize_call {
 	void *ctx;
 	int (*emit)(void *, int, const char *, int, int, int);
 	enum { EMIT_INDEX, EMIT_STEMMED_QUERY, EMIT_SURFACE_QUERY } how;
+	struct queued_word queue[IRS_TOKEN_PREFETCH];	/* indexing: a ring, oldest at head */
+	int head, queued;
 };
 
 static unsigned
@@ -329,8 +339,6 @@ compute_entry(irs_tokenizer *tok, const char *t, int n, struct stem_entry *e)
 	return SQLITE_OK;
 }
 
-#define CACHE_BYTES (IRS_STEM_CACHE_SLOTS * sizeof(struct stem_slot))
-
 /*
  * The stem cache's pages come straight from the kernel: zero until a word
  * lands on them, and returned whole when the tokenizer goes.  From malloc
@@ -339,9 +347,10 @@ compute_entry(irs_tokenizer *tok, const char *t, int n, struct stem_entry *e)
  * MiB more after every SIGHUP reopened their connections (bench/soak).
  */
 static struct stem_slot *
-cache_map(void)
+cache_map(size_t slots)
 {
-	void *p = mmap(NULL, CACHE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, slots * sizeof(struct stem_slot), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
 }
@@ -418,20 +427,21 @@ entry_forms(struct stem_entry *e, struct word_forms *w)
 }
 
 /*
- * The forms of token t (at most IRS_TOKEN_STEM_MAX bytes), from the cache
+ * The forms of token t (at most IRS_TOKEN_STEM_MAX bytes, h its hash_word), from the cache
  * or computed into it; computed into *scratch, which w may then point
  * into, when the cache cannot be had or they do not fit a slot.
  */
 static int
-lookup_word(irs_tokenizer *tok, const char *t, int n, struct stem_entry *scratch, struct word_forms *w)
+lookup_word(irs_tokenizer *tok, const char *t, int n, uint64_t h, struct stem_entry *scratch,
+	    struct word_forms *w)
 {
 	struct stem_slot *slot = NULL;
 	int rc;
 
 	if (tok->cache == NULL)
-		tok->cache = cache_map();
+		tok->cache = cache_map(tok->cache_slots);
 	if (tok->cache != NULL) {
-		slot = &tok->cache[hash_word(t, n) & (IRS_STEM_CACHE_SLOTS - 1)];
+		slot = &tok->cache[h & (tok->cache_slots - 1)];
 		if (slot->nkey == n && memcmp(slot->data, t, (size_t)n) == 0) {
 			slot_forms(slot, w);
 			return SQLITE_OK;
@@ -720,7 +730,7 @@ on_word(void *p, int tflags, const char *t, int n, int start, int end)
 
 	if (n <= 0 || n > IRS_TOKEN_STEM_MAX)
 		return c->emit(c->ctx, tflags, t, n, start, end);
-	rc = lookup_word(c->tok, t, n, &scratch, &forms);
+	rc = lookup_word(c->tok, t, n, hash_word(t, n), &scratch, &forms);
 	if (rc != SQLITE_OK)
 		return rc == SQLITE_TOOBIG ? c->emit(c->ctx, tflags, t, n, start, end) : rc;
 
@@ -743,6 +753,69 @@ on_word(void *p, int tflags, const char *t, int n, int start, int end)
 		break;
 	}
 	return c->emit(c->ctx, tflags, e->surf, e->nsurf, start, end);
+}
+
+/* Indexes the oldest queued word: its forms, its vocabulary pair, the word emitted. */
+static int
+index_oldest(struct tokenize_call *c)
+{
+	struct queued_word *q = &c->queue[c->head];
+	struct stem_entry scratch;
+	struct word_forms e;
+	int rc = lookup_word(c->tok, q->text, q->n, q->hash, &scratch, &e);
+
+	c->head = (c->head + 1) % IRS_TOKEN_PREFETCH;
+	c->queued--;
+	if (rc == SQLITE_TOOBIG)
+		return c->emit(c->ctx, q->tflags, q->text, q->n, q->start, q->end);
+	if (rc == SQLITE_OK && e.stemmed && *e.recorded != c->tok->ctx->generation)
+		rc = record_word(c->tok, &e);
+	if (rc == SQLITE_OK)
+		rc = c->emit(c->ctx, q->tflags, e.surf, e.nsurf, q->start, q->end);
+	return rc;
+}
+
+static int
+index_queued(struct tokenize_call *c)
+{
+	int rc = SQLITE_OK;
+
+	while (rc == SQLITE_OK && c->queued > 0)
+		rc = index_oldest(c);
+	return rc;
+}
+
+/*
+ * on_word for indexing.  Looking a word up in the stem cache is a load from
+ * anywhere in 16 MiB, nearly always missed by the CPU's caches, and taken
+ * one word after the other those misses were most of the tokenizer's own
+ * time.  So a word waits in a queue of IRS_TOKEN_PREFETCH while its slot
+ * is fetched, and the words are indexed in their order as the queue moves.
+ */
+static int
+index_word(void *p, int tflags, const char *t, int n, int start, int end)
+{
+	struct tokenize_call *c = p;
+	struct queued_word *q;
+	int rc;
+
+	if (n <= 0 || n > IRS_TOKEN_STEM_MAX) {	/* indexed as it is, after the words before it */
+		rc = index_queued(c);
+		return rc == SQLITE_OK ? c->emit(c->ctx, tflags, t, n, start, end) : rc;
+	}
+	if (c->queued == IRS_TOKEN_PREFETCH && (rc = index_oldest(c)) != SQLITE_OK)
+		return rc;
+	q = &c->queue[(c->head + c->queued) % IRS_TOKEN_PREFETCH];
+	c->queued++;
+	q->hash = hash_word(t, n);
+	q->tflags = tflags;
+	q->n = n;
+	q->start = start;
+	q->end = end;
+	memcpy(q->text, t, (size_t)n);
+	if (c->tok->cache != NULL)
+		__builtin_prefetch(&c->tok->cache[q->hash & (c->tok->cache_slots - 1)]);
+	return SQLITE_OK;
 }
 
 static int
@@ -772,7 +845,16 @@ irs_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int ntext
 		if (flags & FTS5_TOKENIZE_PREFIX)
 			c.how = EMIT_SURFACE_QUERY;
 	}
-	rc = c.tok->unicode61.xTokenize(c.tok->splitter, &c, flags, text, ntext, on_word);
+	if (c.how == EMIT_INDEX && !c.tok->stem_only) {
+		if (c.tok->cache == NULL)
+			c.tok->cache = cache_map(c.tok->cache_slots);
+		c.head = c.queued = 0;
+		rc = c.tok->unicode61.xTokenize(c.tok->splitter, &c, flags, text, ntext, index_word);
+		if (rc == SQLITE_OK)
+			rc = index_queued(&c);
+	} else {
+		rc = c.tok->unicode61.xTokenize(c.tok->splitter, &c, flags, text, ntext, on_word);
+	}
 	if (rc == SQLITE_OK && c.how == EMIT_INDEX && !c.tok->ctx->deferred)
 		rc = flush_through(c.tok);
 	return rc;
@@ -793,7 +875,7 @@ irs_tokenizer_delete(Fts5Tokenizer *p)
 	for (i = 0; i < tok->nstemmers; i++)
 		sb_stemmer_delete(tok->stemmers[i].sb);
 	if (tok->cache != NULL)
-		munmap(tok->cache, CACHE_BYTES);
+		munmap(tok->cache, tok->cache_slots * sizeof(struct stem_slot));
 	sqlite3_finalize(tok->record);
 	sqlite3_finalize(tok->variants);
 	free(tok);
@@ -831,6 +913,7 @@ irs_tokenizer_create(void *context, const char **argv, int argc, Fts5Tokenizer *
 	if (tok == NULL)
 		return SQLITE_NOMEM;
 	tok->ctx = ctx;
+	tok->cache_slots = ctx->read_only ? IRS_STEM_CACHE_SLOTS : IRS_WRITER_STEM_CACHE_SLOTS;
 	rc = api->xFindTokenizer(api, "unicode61", &parent_data, &tok->unicode61);
 	if (rc == SQLITE_OK)
 		rc = tok->unicode61.xCreate(parent_data, keep, 2, &tok->splitter);

@@ -537,6 +537,48 @@ huge_tokens_are_indexed_unstemmed_and_found_exactly(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * A writer's words wait in a queue while their stem-cache slots are fetched
+ * (IRS_TOKEN_PREFETCH): more words than it holds, with an over-long word
+ * (emitted without the cache) among them, keep their order and positions.
+ */
+static void
+queued_words_keep_their_order_around_a_long_word(void **state)
+{
+	sqlite3 *db = open_index("irsearch english russian");
+	char text[512], expected[512], phrase[128];
+	char long_word[IRS_TOKEN_STEM_MAX + 7];
+	static const char *const words[] = { "one", "two", "three", "four", "five", "six", "seven", "eight",
+					     "nine", "ten", "eleven", "twelve" };
+	size_t i, nwords = sizeof(words) / sizeof(words[0]);
+
+	(void)state;
+	assert_true(nwords > IRS_TOKEN_PREFETCH + 2);
+	memset(long_word, 'x', sizeof(long_word) - 1);
+	long_word[sizeof(long_word) - 1] = '\0';
+	text[0] = expected[0] = '\0';
+	for (i = 0; i < nwords; i++) {
+		if (i == IRS_TOKEN_PREFETCH + 1) {
+			strcat(text, long_word);
+			strcat(text, " ");
+			strcat(expected, long_word);
+			strcat(expected, "|");
+		}
+		strcat(text, words[i]);
+		strcat(text, i + 1 < nwords ? " " : "");
+		strcat(expected, words[i]);
+		strcat(expected, i + 1 < nwords ? "|" : "");
+	}
+	insert(db, 1, text);
+	assert_string_equal(tokens_of(db, 1), expected);
+	snprintf(phrase, sizeof(phrase), "\"%s %s %s\"", words[IRS_TOKEN_PREFETCH], long_word,
+		 words[IRS_TOKEN_PREFETCH + 1]);
+	assert_string_equal(matches(db, phrase), "1");
+	snprintf(phrase, sizeof(phrase), "\"%s %s\"", words[nwords - 2], words[nwords - 1]);
+	assert_string_equal(matches(db, phrase), "1");
+	sqlite3_close(db);
+}
+
 static void
 invalid_utf8_in_text_keeps_the_surrounding_words(void **state)
 {
@@ -775,6 +817,7 @@ main(void)
 		cmocka_unit_test(highlight_marks_stemmed_variants),
 		cmocka_unit_test(empty_text_and_empty_queries_match_nothing),
 		cmocka_unit_test(huge_tokens_are_indexed_unstemmed_and_found_exactly),
+		cmocka_unit_test(queued_words_keep_their_order_around_a_long_word),
 		cmocka_unit_test(invalid_utf8_in_text_keeps_the_surrounding_words),
 		cmocka_unit_test(unknown_language_fails_table_creation),
 		cmocka_unit_test(check_languages_accepts_snowball_names_and_rejects_others),
