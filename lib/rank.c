@@ -156,7 +156,7 @@ struct deferred_row {
 
 struct rank_collector {
 	int64_t seen;		/* irs_rank calls: the statement's matches */
-	int64_t rows;		/* the wanted ones among them (all, without a seventh argument or filters) */
+	int64_t rows;		/* those among them that pass the filters (all, without filters) */
 	int64_t keep;		/* best rows to keep; 0 counts only */
 	int every_match;	/* the statement drops none of the MATCH's rows */
 	int first_only;		/* only the first phrase can hold instances (rank_collector_excluded) */
@@ -1396,9 +1396,9 @@ read_args(sqlite3_context *ctx, int argc, sqlite3_value **argv, double *weight, 
 {
 	int c;
 
-	if (argc < NCOLS + 1 || argc > NCOLS + 3) {
+	if (argc < NCOLS + 1 || argc > NCOLS + 2) {
 		sqlite3_result_error(ctx, "irs_rank takes title, author and body weights, a proximity factor"
-				     " and optionally a collector and whether the row is wanted", -1);
+				     " and optionally a collector", -1);
 		return -1;
 	}
 	for (c = 0; c < NCOLS; c++)
@@ -1464,8 +1464,6 @@ irs_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 		return;
 	if (argc >= NCOLS + 2 && (c = sqlite3_value_pointer(argv[NCOLS + 1], RANK_COLLECTOR_TYPE)) != NULL)
 		c->seen++;
-	if (argc == NCOLS + 3 && sqlite3_value_int(argv[NCOLS + 2]) == 0)
-		return;		/* NULL: a match the filters drop, counted only for a deferred IDF */
 	if (c != NULL && c->filtered) {
 		int wanted = 0;
 
@@ -1474,7 +1472,7 @@ irs_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 			return;
 		}
 		if (!wanted)
-			return;	/* likewise */
+			return;	/* NULL: a match the filters drop, counted only for a deferred IDF */
 	}
 	if (c != NULL)
 		c->rows++;

@@ -277,7 +277,7 @@ filters_in_rank(const search_request *req, const query_plan *plan)
  * IDF (rank.h): walking the phrase's doclists again with xQueryPhrase was
  * a third of such a search.  No join: irs_rank tests the filters on the
  * connection's copy of the columns, where a documents row a match (a
- * LEFT JOIN, or a seventh argument) was a third of a filtered search of a
+ * LEFT JOIN, or an argument of irs_rank's) was a third of a filtered search of a
  * common word at 100,000 documents.  Parameters: ?1 the collector, ?2
  * the MATCH.
  */
@@ -677,14 +677,6 @@ scan_snippets(sqlite3 *db, const search_request *req, const query_plan *plan, se
 }
 
 /*
- * Step 2: each hit's record and snippet: per hit for a page of up to
- * PER_HIT_PAGE hits (a seek in each term's doclist), else records per hit
- * and snippets in one pass (scan_snippets).  A query with a prefix always
- * takes the one pass: FTS5 expands a prefix into the merged doclist of
- * every word it starts on each MATCH, whatever the rowid asked for, so ten
- * hits cost ten expansions (flou*, 718 words in 7,882 documents: 3/4 of its time).
- */
-/*
  * The page's snippets from those its statement made, when each hit has
  * one; 1 when it took them, 0 when not, -1 when out of memory.
  */
@@ -711,6 +703,15 @@ take_early_snippets(const struct early_snippets *es, search_result *r)
 	return 1;
 }
 
+/*
+ * Step 2: each hit's record and snippet: per hit for a page of up to
+ * PER_HIT_PAGE hits (a seek in each term's doclist), else records per hit
+ * and snippets in one pass (scan_snippets).  A query with a prefix always
+ * takes the one pass: FTS5 expands a prefix into the merged doclist of
+ * every word it starts on each MATCH, whatever the rowid asked for, so ten
+ * hits cost ten expansions (flou*, 718 words in 7,882 documents: 3/4 of its time);
+ * with many matches its page's statement makes them (take_early_snippets).
+ */
 static irs_code
 fill_page(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r,
 	  const struct early_snippets *es, irs_error *e)

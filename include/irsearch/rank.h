@@ -16,12 +16,10 @@
  * counts the rows it scores (the page's SELECT scores every match, so no
  * second pass over the doclists counts them) and can keep the best rows
  * itself, so that the SELECT needs no ORDER BY (see rank_collector_new).
- * A seventh argument says whether the row is wanted (the statement's
- * filters, as an expression): a row that is not gets NULL and is neither
- * counted nor kept, but the statement still sees every match, which a
- * query of one phrase takes its IDF from (see every_match below).
- * Instead of the seventh argument, a collector can carry the filters
- * itself (rank_collector_filter), which irs_rank tests without a
+ * The collector can carry the statement's filters (rank_collector_filter):
+ * a row that fails them gets NULL and is neither counted nor kept, but the
+ * statement still sees every match, which a query of one phrase takes its
+ * IDF from (see every_match below).  irs_rank tests them without a
  * documents row a match: after one lookup a row for the first rows of a
  * statement, from the connection's copy of the columns they test (8
  * bytes a rowid, plus each distinct value once: 8 MB at a million
@@ -80,8 +78,8 @@ typedef struct rank_filter {
  * that ORDER BY would), and irs_rank's value is then not for sorting (NULL
  * for a row whose score waits, see below).  every_match says that the
  * statement drops none of the MATCH's rows (no other WHERE term; a
- * filter goes in the seventh argument or the collector instead): a query of one phrase
- * then takes its IDF from the count of rows, instead
+ * filter goes in the collector instead): a query of one phrase then takes
+ * its IDF from the count of rows, instead
  * of walking the phrase's doclists again with xQueryPhrase (for a phrase
  * of two common words, or a prefix of a thousand words, half the work),
  * and its rows are scored in rank_collector_finish, with the same
@@ -100,9 +98,8 @@ void rank_collector_excluded(rank_collector *c, int64_t rows);
 
 /*
  * Gives the collector filters, before the statement runs: a row that
- * fails them is neither counted nor kept, as with a seventh argument of
- * 0, but irs_rank tests them itself.  The strings are the caller's and
- * must outlive the collector.
+ * fails them is neither counted nor kept; irs_rank tests them itself.
+ * The strings are the caller's and must outlive the collector.
  */
 void rank_collector_filter(rank_collector *c, const rank_filter *f);
 
@@ -126,7 +123,7 @@ int rank_collector_candidates_complete(const rank_collector *c);
 /* Scores what waited for the count; after the statement is done.  0, or -1 when out of memory. */
 int rank_collector_finish(rank_collector *c);
 
-/* The rows irs_rank was called on that were wanted (all of them without a seventh argument or filters). */
+/* The rows irs_rank was called on that pass the collector's filters (all of them without filters). */
 int64_t rank_collector_rows(const rank_collector *c);
 
 /* After rank_collector_finish: the best rows, best first; returns how many (at most keep). */

@@ -178,61 +178,6 @@ the_kept_page_is_the_order_by_page(void **state)
 	sqlite3_close(db);
 }
 
-/* The rows of query with irs_rank's filter argument, against ORDER BY over the same filter in WHERE. */
-static void
-check_filtered(sqlite3 *db, const char *query, const char *filter, int64_t keep)
-{
-	static rank_best want[DOCS];
-	rank_collector *c = rank_collector_new(keep, 1);
-	const rank_best *best;
-	sqlite3_stmt *st = NULL;
-	char sql[512];
-	int nwant = 0, i;
-	int64_t nbest;
-
-	assert_non_null(c);
-	snprintf(sql, sizeof(sql), "SELECT rowid, irs_rank(fts, 10, 5, 1, 0.5) AS s FROM fts WHERE fts MATCH ?1"
-		 " AND (%s) ORDER BY s DESC, rowid", filter);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
-	for (; sqlite3_step(st) == SQLITE_ROW && nwant < DOCS; nwant++) {
-		want[nwant].id = sqlite3_column_int64(st, 0);
-		want[nwant].score = sqlite3_column_double(st, 1);
-	}
-	sqlite3_finalize(st);
-	snprintf(sql, sizeof(sql), "SELECT irs_rank(fts, 10, 5, 1, 0.5, ?1, %s) FROM fts WHERE fts MATCH ?2", filter);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_pointer(st, 1, c, RANK_COLLECTOR_TYPE, NULL);
-	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		;
-	sqlite3_finalize(st);
-	assert_int_equal(rank_collector_finish(c), 0);
-	assert_int_equal(rank_collector_rows(c), nwant);
-	nbest = rank_collector_best(c, &best);
-	assert_int_equal(nbest, keep < nwant ? keep : nwant);
-	for (i = 0; i < nbest; i++)
-		if (best[i].id != want[i].id || memcmp(&best[i].score, &want[i].score, sizeof(double)) != 0)
-			fail_msg("%s where %s, rank %d: row %lld score %.17g, ORDER BY has row %lld score %.17g",
-				 query, filter, i, (long long)best[i].id, best[i].score, (long long)want[i].id,
-				 want[i].score);
-	rank_collector_free(c);
-}
-
-static void
-a_filter_argument_keeps_the_page_of_the_filter_in_where(void **state)
-{
-	sqlite3 *db = open_index();
-
-	(void)state;
-	check_filtered(db, "\"policy\"", "rowid % 3 = 0", 10);
-	check_filtered(db, "\"secur\"*", "rowid > 150", 1000);
-	check_filtered(db, "\"policy\" \"summit\"", "rowid % 2 = 1", 7);
-	check_filtered(db, "\"the\" NOT \"members\"", "rowid < 100", 20);
-	check_filtered(db, "\"trade\"", "NULL", 5);
-	sqlite3_close(db);
-}
-
 /*
  * A documents table for the filters: most rowids have a row, with dates
  * of every precision, NULLs, and values that sort around the bounds the
@@ -558,7 +503,6 @@ main(void)
 		cmocka_unit_test(one_phrase_scores_the_same_when_its_idf_waits_for_the_count),
 		cmocka_unit_test(the_kept_page_is_the_order_by_page),
 		cmocka_unit_test(a_collector_that_keeps_nothing_counts),
-		cmocka_unit_test(a_filter_argument_keeps_the_page_of_the_filter_in_where),
 		cmocka_unit_test(lengths_read_in_one_pass_follow_the_changes_of_the_index),
 		cmocka_unit_test(collector_filters_keep_the_rows_of_the_same_filters_in_sql),
 		cmocka_unit_test(collector_filters_order_numbers_and_blobs_as_sql_does),
