@@ -290,7 +290,7 @@ filtered_page_sql(char *sql, size_t cap, const search_request *req)
 
 /* The plan's filters for the collector; langs holds their pointers, and both must outlive it. */
 static void
-rank_filter_of(const query_plan *plan, const char *langs[QUERY_MAX_FILTER_VALUES], rank_filter *f)
+doc_filter_of(const query_plan *plan, const char *langs[QUERY_MAX_FILTER_VALUES], doc_filter *f)
 {
 	int i;
 
@@ -527,7 +527,7 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	const char *langs[QUERY_MAX_FILTER_VALUES];
 	sqlite3_stmt *st = NULL;
 	rank_collector *c = NULL;
-	rank_filter filter;
+	doc_filter filter;
 	int keeps = collector_keeps_page(req, plan), early = snippets_first_pass(req, plan);
 	int rc, k = 1;
 	irs_code code = IRS_OK;
@@ -542,7 +542,7 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 				    keeps || !plan_has_filters(plan))) == NULL)
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
 	if (filters_in_rank(req, plan)) {
-		rank_filter_of(plan, langs, &filter);
+		doc_filter_of(plan, langs, &filter);
 		rank_collector_filter(c, &filter);
 	}
 	if (early)

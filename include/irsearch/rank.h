@@ -38,6 +38,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "irsearch/docfields.h"
 #include "irsearch/error.h"
 
 /* The pointer type of irs_rank's collector. */
@@ -53,22 +54,6 @@ typedef struct rank_best {
 } rank_best;
 
 typedef struct rank_collector rank_collector;
-
-/*
- * Filters on the documents table, as SQL's "date >= after AND date <
- * before AND type IN (types) AND language IN (langs)" would test them
- * (text in SQLite's BINARY order; NULL passes no filter on its column);
- * NULL or 0 for a filter not given.  A rowid without a documents row
- * passes none.
- */
-typedef struct rank_filter {
-	const char *after;
-	const char *before;
-	const char *const *types;
-	int ntypes;
-	const char *const *langs;
-	int nlangs;
-} rank_filter;
 
 /*
  * A collector for one statement's irs_rank calls (caller frees with
@@ -101,7 +86,7 @@ void rank_collector_excluded(rank_collector *c, int64_t rows);
  * fails them is neither counted nor kept; irs_rank tests them itself.
  * The strings are the caller's and must outlive the collector.
  */
-void rank_collector_filter(rank_collector *c, const rank_filter *f);
+void rank_collector_filter(rank_collector *c, const doc_filter *f);
 
 /*
  * For a collector that keeps rows, before the statement runs: irs_rank's

@@ -224,7 +224,7 @@ add_documents(sqlite3 *db, const char *date_decl)
  * the same filters as SQL over documents (where), keeping keep rows.
  */
 static void
-check_collector_filter(sqlite3 *db, const char *query, const rank_filter *f, const char *where, int64_t keep)
+check_collector_filter(sqlite3 *db, const char *query, const doc_filter *f, const char *where, int64_t keep)
 {
 	static rank_best want[DOCS];
 	rank_collector *c = rank_collector_new(keep, 1);
@@ -275,7 +275,7 @@ check_collector_filters(sqlite3 *db)
 	static const char *md[] = { "text/markdown" }, *two[] = { "text/plain", "application/pdf" };
 	static const char *en[] = { "en" }, *none[] = { "de" }, *both[] = { "ru", "en-GB" };
 	const struct {
-		rank_filter f;
+		doc_filter f;
 		const char *where;
 	} cases[] = {
 		{ { "2015-01-01", NULL, NULL, 0, NULL, 0 }, "d.date >= '2015-01-01'" },
@@ -351,7 +351,7 @@ collector_filters_order_numbers_and_blobs_as_sql_does(void **state)
  * were not.
  */
 static int64_t
-check_candidates(sqlite3 *db, const char *query, const rank_filter *f, int64_t keep, int64_t cap)
+check_candidates(sqlite3 *db, const char *query, const doc_filter *f, int64_t keep, int64_t cap)
 {
 	static char told[DOCS + 1];
 	rank_collector *c = rank_collector_new(keep, 1);
@@ -403,7 +403,7 @@ candidates_hold_every_row_of_the_kept_page(void **state)
 					 "\"the\" NOT \"members\"", "\"policy\" \"summit\"",
 					 "\"energy\" OR \"trade\" OR \"secure\"" };
 	static const char *md[] = { "text/markdown" };
-	const rank_filter f = { "2015", NULL, md, 1, NULL, 0 };
+	const doc_filter f = { "2015", NULL, md, 1, NULL, 0 };
 	sqlite3 *db = open_index_with_documents("TEXT");
 	int64_t keep, told;
 	size_t q;
