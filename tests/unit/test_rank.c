@@ -97,26 +97,13 @@ count_of(sqlite3 *db, const char *query)
 	return n;
 }
 
-/*
- * Runs query through a collector keeping keep rows (told the rows dropped
- * counts, when not NULL: rank_collector_excluded); checks they are the
- * first keep of ordered().
- */
+/* Steps irs_rank with collector c over the matches of query to the end, and finishes c. */
 static void
-check_dropping(sqlite3 *db, const char *query, const char *dropped, int64_t keep, int every_match)
+run_collector(sqlite3 *db, rank_collector *c, const char *query)
 {
-	static rank_best want[DOCS];
-	const rank_best *best;
-	rank_collector *c = rank_collector_new(keep, every_match);
 	sqlite3_stmt *st = NULL;
-	int nwant = ordered(db, query, want, DOCS), i, rc;
-	int64_t nbest;
+	int rc;
 
-	assert_non_null(c);
-	if (nwant == 0)
-		fail_msg("%s matches nothing", query);
-	if (dropped != NULL)
-		rank_collector_excluded(c, count_of(db, dropped));
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_rank(fts, 10, 5, 1, 0.5, ?1) FROM fts WHERE fts MATCH ?2",
 					    -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_pointer(st, 1, c, RANK_COLLECTOR_TYPE, NULL);
@@ -126,15 +113,47 @@ check_dropping(sqlite3 *db, const char *query, const char *dropped, int64_t keep
 	assert_int_equal(rc, SQLITE_DONE);
 	sqlite3_finalize(st);
 	assert_int_equal(rank_collector_finish(c), 0);
-	assert_int_equal(rank_collector_rows(c), nwant);
+}
+
+/* c counted nwant rows and kept the first keep of want, scores to the last bit; label names the case. */
+static void
+expect_best(const rank_collector *c, const rank_best *want, int nwant, int64_t keep, const char *label)
+{
+	const rank_best *best;
+	int64_t nbest;
+	int i;
+
+	if (rank_collector_rows(c) != nwant)
+		fail_msg("%s: %lld rows, SQL has %d", label, (long long)rank_collector_rows(c), nwant);
 	nbest = rank_collector_best(c, &best);
 	assert_int_equal(nbest, keep < nwant ? keep : nwant);
-	for (i = 0; i < nbest; i++) {
+	for (i = 0; i < nbest; i++)
 		if (best[i].id != want[i].id || memcmp(&best[i].score, &want[i].score, sizeof(double)) != 0)
-			fail_msg("%s, keep %lld, rank %d: row %lld score %.17g, ORDER BY has row %lld score %.17g",
-				 query, (long long)keep, i, (long long)best[i].id, best[i].score,
-				 (long long)want[i].id, want[i].score);
-	}
+			fail_msg("%s, rank %d: row %lld score %.17g, ORDER BY has row %lld score %.17g", label, i,
+				 (long long)best[i].id, best[i].score, (long long)want[i].id, want[i].score);
+}
+
+/*
+ * Runs query through a collector keeping keep rows (told the rows dropped
+ * counts, when not NULL: rank_collector_excluded); checks they are the
+ * first keep of ordered().
+ */
+static void
+check_dropping(sqlite3 *db, const char *query, const char *dropped, int64_t keep, int every_match)
+{
+	static rank_best want[DOCS];
+	rank_collector *c = rank_collector_new(keep, every_match);
+	int nwant = ordered(db, query, want, DOCS);
+	char label[256];
+
+	assert_non_null(c);
+	if (nwant == 0)
+		fail_msg("%s matches nothing", query);
+	if (dropped != NULL)
+		rank_collector_excluded(c, count_of(db, dropped));
+	run_collector(db, c, query);
+	snprintf(label, sizeof(label), "%s, keep %lld", query, (long long)keep);
+	expect_best(c, want, nwant, keep, label);
 	rank_collector_free(c);
 }
 
@@ -228,11 +247,9 @@ check_collector_filter(sqlite3 *db, const char *query, const doc_filter *f, cons
 {
 	static rank_best want[DOCS];
 	rank_collector *c = rank_collector_new(keep, 1);
-	const rank_best *best;
 	sqlite3_stmt *st = NULL;
-	char sql[512];
-	int nwant = 0, i, rc;
-	int64_t nbest;
+	char sql[512], label[512];
+	int nwant = 0;
 
 	assert_non_null(c);
 	snprintf(sql, sizeof(sql), "SELECT rowid, irs_rank(fts, 10, 5, 1, 0.5) AS s FROM fts WHERE fts MATCH ?1"
@@ -245,24 +262,9 @@ check_collector_filter(sqlite3 *db, const char *query, const doc_filter *f, cons
 	}
 	sqlite3_finalize(st);
 	rank_collector_filter(c, f);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_rank(fts, 10, 5, 1, 0.5, ?1) FROM fts WHERE fts MATCH ?2",
-					    -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_pointer(st, 1, c, RANK_COLLECTOR_TYPE, NULL);
-	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	assert_int_equal(rc, SQLITE_DONE);
-	sqlite3_finalize(st);
-	assert_int_equal(rank_collector_finish(c), 0);
-	if (rank_collector_rows(c) != nwant)
-		fail_msg("%s where %s: %lld rows, SQL has %d", query, where, (long long)rank_collector_rows(c), nwant);
-	nbest = rank_collector_best(c, &best);
-	assert_int_equal(nbest, keep < nwant ? keep : nwant);
-	for (i = 0; i < nbest; i++)
-		if (best[i].id != want[i].id || memcmp(&best[i].score, &want[i].score, sizeof(double)) != 0)
-			fail_msg("%s where %s, rank %d: row %lld score %.17g, ORDER BY has row %lld score %.17g",
-				 query, where, i, (long long)best[i].id, best[i].score, (long long)want[i].id,
-				 want[i].score);
+	run_collector(db, c, query);
+	snprintf(label, sizeof(label), "%s where %s", query, where);
+	expect_best(c, want, nwant, keep, label);
 	rank_collector_free(c);
 }
 
