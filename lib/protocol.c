@@ -398,6 +398,8 @@ read_error(json_t *o, irs_error *e)
 					  IRS_UNAVAILABLE, IRS_NOT_FOUND };
 	size_t i;
 
+	if (msg != NULL && msg[0] == '\0')	/* an empty sentence says no more than none */
+		msg = NULL;
 	for (i = 0; code != NULL && i < sizeof(codes) / sizeof(codes[0]); i++)
 		if (strcmp(irs_code_name(codes[i]), code) == 0)
 			return irs_fail(e, codes[i], "%s", msg != NULL ? msg : code);
