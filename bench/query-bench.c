@@ -32,6 +32,9 @@
  * reported on its own line); with --compare also
  *   added CLASS ROUND P50_MS P99_MS N
  * the percentiles of each query's socket time less its in-process time.
+ * With --each, after the rounds, one line a query, slowest first:
+ *   query CLASS MEDIAN_MS MIN_MS MAX_MS MATCHES QUERY
+ * (its median over the rounds: which queries make a class's p99).
  *
  * SQLite keeps no memory statistics here (SQLITE_CONFIG_MEMSTATUS off, as
  * in irsearchd): with them every allocation takes one process-wide mutex,
@@ -67,6 +70,7 @@ typedef enum bench_mode { MODE_IRSEARCH, MODE_FTS5, MODE_SOCKET } bench_mode;
 static int no_cache;	/* --no-cache: requests say "cache":false */
 static const char *compare_db;	/* --compare: the index for the in-process run of each query */
 static const char *aside;	/* --aside: a class also left out of a second aggregate */
+static int each;		/* --each: every query's own median after the rounds */
 
 typedef struct query {
 	int cls;		/* index into classes[] */
@@ -400,6 +404,46 @@ shuffle(int *order)
 	}
 }
 
+struct query_time {
+	int query;
+	double median, min, max;
+};
+
+static int
+slower_first(const void *a, const void *b)
+{
+	double x = ((const struct query_time *)a)->median, y = ((const struct query_time *)b)->median;
+
+	return x > y ? -1 : x < y;
+}
+
+/* --each: per query, its median, least and most over the rounds (by_round[round * nqueries + query]). */
+static void
+report_each(const double *by_round, int rounds, const double *matches)
+{
+	struct query_time *t = malloc(sizeof(*t) * (size_t)nqueries);
+	double *v = malloc(sizeof(double) * (size_t)rounds);
+	int i, r;
+
+	if (t == NULL || v == NULL)
+		die("latency", "out of memory");
+	for (i = 0; i < nqueries; i++) {
+		for (r = 0; r < rounds; r++)
+			v[r] = by_round[(size_t)r * (size_t)nqueries + (size_t)i];
+		qsort(v, (size_t)rounds, sizeof(*v), cmp_double);
+		t[i].query = i;
+		t[i].median = percentile(v, rounds, 50);
+		t[i].min = v[0];
+		t[i].max = v[rounds - 1];
+	}
+	qsort(t, (size_t)nqueries, sizeof(*t), slower_first);
+	for (i = 0; i < nqueries; i++)
+		printf("query\t%s\t%.3f\t%.3f\t%.3f\t%.0f\t%s\n", classes[queries[t[i].query].cls], t[i].median,
+		       t[i].min, t[i].max, matches[t[i].query], queries[t[i].query].irs);
+	free(t);
+	free(v);
+}
+
 static int
 latency(int rounds, unsigned seed)
 {
@@ -409,8 +453,10 @@ latency(int rounds, unsigned seed)
 	double *added = calloc((size_t)nqueries, sizeof(double));
 	double *matches = calloc((size_t)nqueries, sizeof(double));
 	double *scratch = malloc(sizeof(double) * (size_t)nqueries);
+	double *by_round = malloc(sizeof(double) * (size_t)nqueries * (size_t)rounds);
 
-	if (order == NULL || ms == NULL || added == NULL || matches == NULL || scratch == NULL)
+	if (order == NULL || ms == NULL || added == NULL || matches == NULL || scratch == NULL ||
+	    by_round == NULL)
 		die("latency", "out of memory");
 	if (conn_open(&c) != 0)
 		return 2;
@@ -430,9 +476,13 @@ latency(int rounds, unsigned seed)
 
 			failed += time_query(&c, &queries[k], (i + round) % 2, &ms[k], &added[k]);
 		}
+		memcpy(by_round + (size_t)(round - 1) * (size_t)nqueries, ms, sizeof(double) * (size_t)nqueries);
 		report_round(round, ms, added, matches, scratch);
 	}
+	if (each)
+		report_each(by_round, rounds, matches);
 	conn_close(&c);
+	free(by_round);
 	free(order);
 	free(ms);
 	free(added);
@@ -524,7 +574,7 @@ static void
 usage(void)
 {
 	fputs("usage: query-bench --irsearch DB|--fts5 DB|--socket PATH [--no-cache] [--compare DB]\n"
-	      "                   [--aside CLASS] [--rounds R] [--seed S] [--clients N --seconds S]\n"
+	      "                   [--aside CLASS] [--each] [--rounds R] [--seed S] [--clients N --seconds S]\n"
 	      "                   QUERIES\n", stderr);
 	exit(2);
 }
@@ -553,6 +603,8 @@ main(int argc, char **argv)
 			compare_db = argv[++i];
 		} else if (strcmp(argv[i], "--aside") == 0 && i + 1 < argc) {
 			aside = argv[++i];
+		} else if (strcmp(argv[i], "--each") == 0) {
+			each = 1;
 		} else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
 			rounds = atoi(argv[++i]);
 		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
