@@ -9,22 +9,32 @@
 
 #define BOLD "\033[1m"
 #define PLAIN "\033[0m"
+#define PRINTER_DUMP_START 8192	/* bytes: a page of 10 hits with snippets is 5-9 KB */
 
-/* Adds key: s (when not NULL); file names need not be UTF-8, JSON must be. */
+/*
+ * Adds key: s (when not NULL); file names need not be UTF-8, JSON must be.
+ * Checked here, by the project's one validator (8 ASCII bytes at a time),
+ * and handed to jansson unchecked: its own check calls a function per
+ * byte, and with its per-character escaping pass took half of a page's
+ * encoding.
+ */
 static int
 set_string(json_t *o, const char *key, const char *s)
 {
+	size_t n;
 	json_t *v;
 
 	if (s == NULL)
 		return 0;
-	v = json_string(s);
-	if (v == NULL) {
-		char *fixed = utf8_repair(s, strlen(s), NULL);
+	n = strlen(s);
+	if (utf8_invalid_offset(s, n) == n) {
+		v = json_stringn_nocheck(s, n);
+	} else {
+		char *fixed = utf8_repair(s, n, &n);
 
 		if (fixed == NULL)
 			return -1;
-		v = json_string(fixed);
+		v = json_stringn_nocheck(fixed, n);
 		free(fixed);
 	}
 	return json_object_set_new(o, key, v);
@@ -115,13 +125,52 @@ hit_object(const search_hit *h, unsigned fields)
 	return o;
 }
 
+/* Where json_dump_callback writes: a buffer that doubles, NUL-terminated at the end. */
+struct dump_buffer {
+	char *s;
+	size_t len, cap;
+};
+
+static int
+dump_append(const char *bytes, size_t n, void *data)
+{
+	struct dump_buffer *b = data;
+
+	if (b->cap - b->len <= n) {
+		size_t cap = b->cap;
+		char *s;
+
+		while (cap - b->len <= n)
+			cap *= 2;
+		if ((s = realloc(b->s, cap)) == NULL)
+			return -1;
+		b->s = s;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, bytes, n);
+	b->len += n;
+	return 0;
+}
+
+/*
+ * jansson's json_dumps grows its buffer from 16 bytes and copies the
+ * result once more at the end; a page of hits is about 7 KB, so the
+ * buffer here starts at the size of one.
+ */
 char *
 printer_json_dump(json_t *o)
 {
-	char *s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
+	struct dump_buffer b = { NULL, 0, PRINTER_DUMP_START };
 
+	if (o != NULL && (b.s = malloc(b.cap)) != NULL &&
+	    json_dump_callback(o, dump_append, &b, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) == 0) {
+		b.s[b.len] = '\0';
+	} else {
+		free(b.s);
+		b.s = NULL;
+	}
 	json_decref(o);
-	return s;
+	return b.s;
 }
 
 char *

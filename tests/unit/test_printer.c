@@ -119,6 +119,36 @@ invalid_utf8_is_repaired(void **state)
 	free(line);
 }
 
+/* An answer several times the dump buffer's first size reads whole, as json_dumps writes it. */
+static void
+a_long_answer_grows_the_buffer(void **state)
+{
+	size_t n = 40000, i;
+	char *text = malloc(n + 1), *line, *want;
+	search_result r;
+	search_hit h;
+	json_t *expected;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i + 2 <= n; i += 2)
+		memcpy(text + i, i % 10 == 0 ? "\xd0\xb6" : (i % 7 == 0 ? "\"q" : "ab"), 2);
+	text[i] = '\0';
+	one_hit(&r, &h, text);
+	line = printer_json_result(&r, FIELD_SNIPPET | FIELD_PASSAGES);
+	expected = json_pack("{s:b, s:i, s:f, s:[{s:s, s:[{s:s}]}]}", "ok", 1, "total", 1, "took_ms", 3.0, "hits",
+			     "snippet", text, "passages", "text", text);
+	want = json_dumps(expected, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	assert_non_null(line);
+	assert_non_null(want);
+	assert_true(strlen(line) > 2 * n);
+	assert_string_equal(line, want);
+	free(want);
+	free(line);
+	json_decref(expected);
+	free(text);
+}
+
 /* Reals as json_dumps writes them with JSON_REAL_PRECISION(6). */
 static void
 numbers_read_as_json_dumps_wrote_them(void **state)
@@ -181,6 +211,7 @@ main(void)
 		cmocka_unit_test(fields_leave_out_what_was_not_asked),
 		cmocka_unit_test(strings_are_escaped_as_json_dumps_escapes_them),
 		cmocka_unit_test(invalid_utf8_is_repaired),
+		cmocka_unit_test(a_long_answer_grows_the_buffer),
 		cmocka_unit_test(numbers_read_as_json_dumps_wrote_them),
 		cmocka_unit_test(explain_adds_its_parts),
 	};
