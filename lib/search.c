@@ -22,12 +22,21 @@
 #define SQL_MAX 2048
 #define PER_HIT_PAGE 16		/* pages up to this many hits get their snippets hit by hit */
 
-/* Snippets the page's own statement made (first_pass_snippets), by rowid. */
-struct early_snippets {
+/* What the page's own statement kept for its snippets (irs_snippet_hits), by rowid. */
+struct early_hits {
 	int64_t *id;
-	char **text;
+	void **blob;
+	int *size;
 	int n, cap;
-	int complete;		/* every row that could make the page has its snippet here */
+	int complete;		/* every row that could make the page has its blob here */
+};
+
+/* How step 2 makes a hit's snippet (hit_sql). */
+enum snippet_source {
+	FROM_MATCH,		/* irs_snippet on the query's MATCH for the hit's row */
+	FROM_KEPT,		/* irs_snippet_from on the row's kept irs_snippet_hits */
+	FROM_SCAN,		/* none: scan_snippets' pass makes them */
+	FROM_OPENING		/* a query of filters only: the body's opening words */
 };
 
 void
@@ -354,20 +363,29 @@ append_explain(char *sql, size_t cap, size_t n, const search_request *req)
  * 1 title, 2 author, 3 date, 4 type, 5 language, 6 pages,
  * 7 date_from_mtime, 8 the snippet (or the body, for filters only), then
  * with explain 9 irs_rank_parts.  With a MATCH: ?2 ?3 the markers, ?4
- * the snippet's words, ?5 its passages, ?6 the MATCH.
+ * the snippet's words, ?5 its passages, ?6 the MATCH.  From kept hits:
+ * ?2 the row's irs_snippet_hits, ?3 ?4 the markers, ?5 the words, ?6
+ * the passages; the body is read by rowid, with no MATCH.
  */
 static void
-hit_sql(char *sql, size_t cap, const search_request *req, const query_plan *plan, int scan)
+hit_sql(char *sql, size_t cap, const search_request *req, enum snippet_source from)
 {
 	size_t n;
 
-	if (scan) {		/* the record only: the snippets come from snippet_scan_sql's pass */
+	if (from == FROM_SCAN) {	/* the record only: the snippets come from snippet_scan_sql's pass */
 		snprintf(sql, cap,
 			 "SELECT d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
 			 " d.date_from_mtime, '' FROM documents d WHERE d.id = ?1");
 		return;
 	}
-	if (plan->fts == NULL) {
+	if (from == FROM_KEPT) {
+		snprintf(sql, cap,
+			 "SELECT d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
+			 " d.date_from_mtime, irs_snippet_from(?2, (SELECT body FROM fts WHERE rowid = ?1),"
+			 " ?3, ?4, ?5, ?6) FROM documents d WHERE d.id = ?1");
+		return;
+	}
+	if (from == FROM_OPENING) {
 		snprintf(sql, cap,
 			 "SELECT d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
 			 " d.date_from_mtime, (SELECT body FROM fts WHERE rowid = d.id)"
@@ -451,66 +469,75 @@ count_dropped(sqlite3 *db, const query_plan *plan, rank_collector *c, irs_error 
 }
 
 static void
-early_snippets_clear(struct early_snippets *es)
+early_hits_clear(struct early_hits *eh)
 {
 	int i;
 
-	for (i = 0; i < es->n; i++)
-		free(es->text[i]);
-	free(es->id);
-	free(es->text);
-	memset(es, 0, sizeof(*es));
+	for (i = 0; i < eh->n; i++)
+		free(eh->blob[i]);
+	free(eh->id);
+	free(eh->blob);
+	free(eh->size);
+	memset(eh, 0, sizeof(*eh));
 }
 
-/* Keeps a copy of the snippet of row id; -1 when out of memory. */
+/* Keeps a copy of row id's irs_snippet_hits; -1 when out of memory. */
 static int
-early_snippets_add(struct early_snippets *es, int64_t id, const char *text)
+early_hits_add(struct early_hits *eh, int64_t id, const void *blob, int size)
 {
-	if (es->n == es->cap) {
-		int cap = es->cap > 0 ? es->cap * 2 : 32;
-		int64_t *ids = realloc(es->id, sizeof(*ids) * (size_t)cap);
-		char **texts;
+	if (eh->n == eh->cap) {
+		int cap = eh->cap > 0 ? eh->cap * 2 : 32;
+		int64_t *ids = realloc(eh->id, sizeof(*ids) * (size_t)cap);
+		void **blobs;
+		int *sizes;
 
 		if (ids == NULL)
 			return -1;
-		es->id = ids;
-		if ((texts = realloc(es->text, sizeof(*texts) * (size_t)cap)) == NULL)
+		eh->id = ids;
+		if ((blobs = realloc(eh->blob, sizeof(*blobs) * (size_t)cap)) == NULL)
 			return -1;
-		es->text = texts;
-		es->cap = cap;
+		eh->blob = blobs;
+		if ((sizes = realloc(eh->size, sizeof(*sizes) * (size_t)cap)) == NULL)
+			return -1;
+		eh->size = sizes;
+		eh->cap = cap;
 	}
-	if ((es->text[es->n] = strdup(text)) == NULL)
+	if ((eh->blob[eh->n] = malloc(size > 0 ? (size_t)size : 1)) == NULL)
 		return -1;
-	es->id[es->n++] = id;
+	memcpy(eh->blob[eh->n], blob, (size_t)size);
+	eh->size[eh->n] = size;
+	eh->id[eh->n++] = id;
 	return 0;
 }
 
 /*
- * Whether the page's statement makes the snippets too (early_page_sql):
- * for a query with a prefix, whose snippets otherwise take a second
- * MATCH, and FTS5 expands the prefix again on it (chio*, 2,127 words in
- * 68,217 of 100,000 documents: 40% of its time).
+ * Whether the page's statement keeps what the snippets need
+ * (early_page_sql): each hit's snippet then needs no MATCH of its own,
+ * which parses the query, widens each word to its forms, opens each
+ * term's doclists and seeks them again, and for a prefix merges the
+ * doclists of every word it starts (chio*, 2,127 words in 68,217 of
+ * 100,000 documents: 40% of its time).  Not with explain, whose parts
+ * come from that MATCH.
  */
 static int
-snippets_first_pass(const search_request *req, const query_plan *plan)
+hits_first_pass(const search_request *req, const query_plan *plan)
 {
-	return plan->has_prefix && collector_keeps_page(req, plan) && !req->explain &&
+	return collector_keeps_page(req, plan) && !req->explain &&
 	       (int64_t)req->offset + req->limit <= IRS_FIRST_PASS_SNIPPET_ROWS;
 }
 
 /*
- * The page's SELECT, sorted by rank, when its statement makes the
- * snippets: irs_rank's collector tells the rows that may make the page
- * (rank_collector_candidates), and only those get irs_snippet, while
- * FTS5 is on them.  Parameters: ?1 the collector, ?2 ?3 the markers, ?4
- * the snippet's words, ?5 its passages, ?6 the MATCH; the filters, if
- * any, are the collector's (filtered_page_sql).
+ * The page's SELECT, sorted by rank, when its statement keeps what the
+ * snippets need: irs_rank's collector tells the rows that may make the
+ * page (rank_collector_candidates), and only those get irs_snippet_hits,
+ * while FTS5 is on them.  Parameters: ?1 the collector, ?2 the MATCH; the
+ * filters, if any, are the collector's (filtered_page_sql).
  */
 static void
 early_page_sql(char *sql, size_t cap, const search_request *req)
 {
 	snprintf(sql, cap, "SELECT fts.rowid, CASE WHEN irs_rank(fts, %.6f, %.6f, %.6f, %.6f, ?1)"
-		 " THEN irs_snippet(fts, ?2, ?3, ?4, ?5) END FROM fts WHERE fts MATCH ?6", req->weight_title,
+		 " THEN irs_snippet_hits(fts) END FROM fts WHERE fts MATCH ?2", req->weight_title,
 		 req->weight_author, req->weight_body, req->proximity);
 }
 
@@ -521,14 +548,14 @@ early_page_sql(char *sql, size_t cap, const search_request *req)
  */
 static irs_code
 collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r,
-	     struct early_snippets *es, irs_error *e)
+	     struct early_hits *eh, irs_error *e)
 {
 	char sql[SQL_MAX];
 	const char *langs[QUERY_MAX_FILTER_VALUES];
 	sqlite3_stmt *st = NULL;
 	rank_collector *c = NULL;
 	doc_filter filter;
-	int keeps = collector_keeps_page(req, plan), early = snippets_first_pass(req, plan);
+	int keeps = collector_keeps_page(req, plan), early = hits_first_pass(req, plan);
 	int rc, k = 1;
 	irs_code code = IRS_OK;
 
@@ -547,7 +574,7 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	}
 	if (early)
 		rank_collector_candidates(c, IRS_FIRST_PASS_SNIPPETS_PER_ROW * ((int64_t)req->offset + req->limit) +
-					     IRS_FIRST_PASS_SNIPPETS_MORE, IRS_FIRST_PASS_SNIPPET_MIN_MATCHES);
+					     IRS_FIRST_PASS_SNIPPETS_MORE, 0);
 	/*
 	 * "P NOT Q": scored as P alone, whose IDF wants its rows the NOT drops;
 	 * counting those ("P AND Q") costs less than walking P again.
@@ -562,12 +589,6 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	}
 	if (c != NULL)
 		sqlite3_bind_pointer(st, k++, c, RANK_COLLECTOR_TYPE, NULL);
-	if (early) {
-		sqlite3_bind_text(st, k++, req->mark_open, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, k++, req->mark_close, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, k++, req->snippet_tokens);
-		sqlite3_bind_int(st, k++, req->passages);
-	}
 	/* With the filters in the collector, the MATCH alone. */
 	k = filters_in_rank(req, plan) ? bind_plan_match(st, plan, k) : bind_plan(st, plan, k);
 	if (!keeps) {
@@ -581,15 +602,16 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 			r->hits[r->nhits].score = sqlite3_column_double(st, 1);
 			r->nhits++;
 		}
-		if (early && sqlite3_column_type(st, 1) == SQLITE_TEXT &&
-		    early_snippets_add(es, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1)) != 0)
+		if (early && sqlite3_column_type(st, 1) == SQLITE_BLOB &&
+		    early_hits_add(eh, sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
+				   sqlite3_column_bytes(st, 1)) != 0)
 			break;
 	}
 	if (rc == SQLITE_ROW)
 		code = irs_fail(e, IRS_INTERNAL, "out of memory");
 	else if (rc != SQLITE_DONE)
 		code = sql_fail(db, e);
-	es->complete = early && rank_collector_candidates_complete(c);
+	eh->complete = early && rank_collector_candidates_complete(c);
 	sqlite3_finalize(st);
 	if (code == IRS_OK && keeps && rank_collector_finish(c) != 0)
 		code = irs_fail(e, IRS_INTERNAL, "out of memory");
@@ -677,64 +699,75 @@ scan_snippets(sqlite3 *db, const search_request *req, const query_plan *plan, se
 }
 
 /*
- * The page's snippets from those its statement made, when each hit has
- * one; 1 when it took them, 0 when not, -1 when out of memory.
+ * Whether the page's statement kept every hit's irs_snippet_hits; if so,
+ * found[i] is where hit i's are.
  */
 static int
-take_early_snippets(const struct early_snippets *es, search_result *r)
+early_hits_cover(const struct early_hits *eh, const search_result *r, int *found)
 {
-	int i, k, found[IRS_FIRST_PASS_SNIPPET_ROWS];
+	int i, k;
 
-	if (!es->complete || r->nhits > IRS_FIRST_PASS_SNIPPET_ROWS)
+	if (!eh->complete || r->nhits > IRS_FIRST_PASS_SNIPPET_ROWS)
 		return 0;
 	for (i = 0; i < r->nhits; i++) {
-		for (k = 0; k < es->n && es->id[k] != r->hits[i].id; k++)
+		for (k = 0; k < eh->n && eh->id[k] != r->hits[i].id; k++)
 			;
-		if (k == es->n)
+		if (k == eh->n)
 			return 0;
 		found[i] = k;
-	}
-	for (i = 0; i < r->nhits; i++) {
-		free(r->hits[i].snippet);
-		r->hits[i].snippet = NULL;
-		if (take_passages(&r->hits[i], es->text[found[i]]) != 0)
-			return -1;
 	}
 	return 1;
 }
 
 /*
- * Step 2: each hit's record and snippet: per hit for a page of up to
- * PER_HIT_PAGE hits (a seek in each term's doclist), else records per hit
- * and snippets in one pass (scan_snippets).  A query with a prefix always
- * takes the one pass: FTS5 expands a prefix into the merged doclist of
- * every word it starts on each MATCH, whatever the rowid asked for, so ten
- * hits cost ten expansions (flou*, 718 words in 7,882 documents: 3/4 of its time);
- * with many matches its page's statement makes them (take_early_snippets).
+ * Step 2: each hit's record and snippet.  When the page's statement kept
+ * what every hit's snippet needs (early_hits_cover), the record's SELECT
+ * makes it from that and the body (irs_snippet_from).  Else a page of up
+ * to PER_HIT_PAGE hits runs the MATCH for each hit (a seek in each term's
+ * doclist), and a larger one takes records per hit and snippets in one
+ * pass (scan_snippets), as does a query with a prefix: FTS5 expands a
+ * prefix into the merged doclist of every word it starts on each MATCH,
+ * whatever the rowid asked for, so ten hits cost ten expansions (flou*,
+ * 718 words in 7,882 documents: 3/4 of its time).
  */
 static irs_code
 fill_page(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r,
-	  const struct early_snippets *es, irs_error *e)
+	  const struct early_hits *eh, irs_error *e)
 {
 	char sql[SQL_MAX];
 	sqlite3_stmt *st = NULL;
 	irs_code code = IRS_OK;
-	int i, rc, taken = 0, scan = plan->fts != NULL && (r->nhits > PER_HIT_PAGE || plan->has_prefix);
+	int found[IRS_FIRST_PASS_SNIPPET_ROWS];
+	enum snippet_source from = FROM_MATCH;
+	int i, rc;
 
-	hit_sql(sql, sizeof(sql), req, plan, scan);
+	if (plan->fts == NULL)
+		from = FROM_OPENING;
+	else if (early_hits_cover(eh, r, found))
+		from = FROM_KEPT;
+	else if (r->nhits > PER_HIT_PAGE || plan->has_prefix)
+		from = FROM_SCAN;
+	hit_sql(sql, sizeof(sql), req, from);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return sql_fail(db, e);
-	if (plan->fts != NULL && !scan) {
+	if (from == FROM_MATCH) {
 		sqlite3_bind_text(st, 2, req->mark_open, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, req->mark_close, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 4, req->snippet_tokens);
 		sqlite3_bind_int(st, 5, req->passages);
 		sqlite3_bind_text(st, 6, plan->fts, -1, SQLITE_STATIC);
+	} else if (from == FROM_KEPT) {
+		sqlite3_bind_text(st, 3, req->mark_open, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, req->mark_close, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, req->snippet_tokens);
+		sqlite3_bind_int(st, 6, req->passages);
 	}
 	for (i = 0; i < r->nhits && code == IRS_OK; i++) {
 		sqlite3_bind_int64(st, 1, r->hits[i].id);
+		if (from == FROM_KEPT)
+			sqlite3_bind_blob(st, 2, eh->blob[found[i]], eh->size[found[i]], SQLITE_STATIC);
 		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW && fill_hit(&r->hits[i], st, req, plan->fts != NULL) != 0)
+		if (rc == SQLITE_ROW && fill_hit(&r->hits[i], st, req, from != FROM_OPENING) != 0)
 			code = irs_fail(e, IRS_INTERNAL, "out of memory");
 		else if (rc == SQLITE_DONE)	/* gone since step 1: cannot happen in one read transaction */
 			code = irs_fail(e, IRS_INTERNAL, "document %lld vanished during the search",
@@ -744,9 +777,7 @@ fill_page(sqlite3 *db, const search_request *req, const query_plan *plan, search
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	if (code == IRS_OK && scan && (taken = take_early_snippets(es, r)) < 0)
-		code = irs_fail(e, IRS_INTERNAL, "out of memory");
-	if (code == IRS_OK && scan && taken == 0)
+	if (code == IRS_OK && from == FROM_SCAN)
 		code = scan_snippets(db, req, plan, r, e);
 	return code;
 }
@@ -754,16 +785,16 @@ fill_page(sqlite3 *db, const search_request *req, const query_plan *plan, search
 static irs_code
 collect_hits(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r, irs_error *e)
 {
-	struct early_snippets es = { NULL, NULL, 0, 0, 0 };
+	struct early_hits eh = { NULL, NULL, NULL, 0, 0, 0 };
 	irs_code rc;
 
 	r->hits = calloc((size_t)req->limit, sizeof(*r->hits));
 	if (r->hits == NULL)
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
-	rc = collect_page(db, req, plan, r, &es, e);
+	rc = collect_page(db, req, plan, r, &eh, e);
 	if (rc == IRS_OK && r->nhits > 0)
-		rc = fill_page(db, req, plan, r, &es, e);
-	early_snippets_clear(&es);
+		rc = fill_page(db, req, plan, r, &eh, e);
+	early_hits_clear(&eh);
 	return rc;
 }
 

@@ -37,6 +37,19 @@ struct pages {
 };
 
 /*
+ * What splits the body into tokens at the positions of index time: FTS5's
+ * xTokenize (api and fts, in irs_snippet), or the irsearch tokenizer run
+ * directly with FTS5_TOKENIZE_AUX (methods and tok, in irs_snippet_from),
+ * which is what xTokenize calls.
+ */
+struct splitter {
+	const Fts5ExtensionApi *api;
+	Fts5Context *fts;
+	const fts5_tokenizer *methods;
+	Fts5Tokenizer *tok;
+};
+
+/*
  * A scan of the body that maps token positions to bytes without calling
  * the tokenizer for every word: it stands at byte, with pos tokens and
  * page - 1 form feeds before it.  unicode61 (default options, which the
@@ -48,8 +61,7 @@ struct pages {
  * near its end cost milliseconds per hit.
  */
 struct scan {
-	const Fts5ExtensionApi *api;
-	Fts5Context *fts;
+	const struct splitter *split;
 	const unsigned char *text;
 	int ntext;
 	int byte, pos, page;
@@ -63,6 +75,22 @@ struct span {
 	int *starts, *ends;
 };
 
+/* irs_snippet_from's user data: the tokenizer it splits bodies with, made on its first call. */
+struct snippet_conn {
+	fts5_tokenizer methods;
+	void *user_data;	/* the irsearch tokenizer's, for methods.xCreate */
+	Fts5Tokenizer *tok;	/* NULL until the first call */
+};
+
+static int
+split(const struct splitter *sp, const char *text, int n, void *ctx,
+      int (*emit)(void *, int, const char *, int, int, int))
+{
+	if (sp->api != NULL)
+		return sp->api->xTokenize(sp->fts, text, n, ctx, emit);
+	return sp->methods->xTokenize(sp->tok, ctx, FTS5_TOKENIZE_AUX, text, n, emit);
+}
+
 static int
 compare_hits(const void *a, const void *b)
 {
@@ -71,9 +99,12 @@ compare_hits(const void *a, const void *b)
 	return x->start != y->start ? (x->start < y->start ? -1 : 1) : x->phrase - y->phrase;
 }
 
-/* The matched phrases of the body, sorted by position; NULL with *n == 0 when none. */
+/*
+ * The matched phrases of the body in FTS5's order (the first MAX_HITS
+ * instances of the row, those of the body); NULL with *n == 0 when none.
+ */
 static struct hit *
-body_hits(const Fts5ExtensionApi *api, Fts5Context *fts, int *n)
+body_hits_unsorted(const Fts5ExtensionApi *api, Fts5Context *fts, int *n)
 {
 	int count = 0, i, k = 0;
 	struct hit *hits;
@@ -96,8 +127,18 @@ body_hits(const Fts5ExtensionApi *api, Fts5Context *fts, int *n)
 		hits[k].phrase = phrase;
 		k++;
 	}
-	qsort(hits, (size_t)k, sizeof(*hits), compare_hits);
 	*n = k;
+	return hits;
+}
+
+/* The matched phrases of the body, sorted by position; NULL with *n == 0 when none. */
+static struct hit *
+body_hits(const Fts5ExtensionApi *api, Fts5Context *fts, int *n)
+{
+	struct hit *hits = body_hits_unsorted(api, fts, n);
+
+	if (hits != NULL)
+		qsort(hits, (size_t)*n, sizeof(*hits), compare_hits);
 	return hits;
 }
 
@@ -198,7 +239,7 @@ chunk_tokens(struct scan *s, int b, int e, int want, int *start, int *rc)
 {
 	struct chunk_count c = { 0, want, -1 };
 
-	*rc = s->api->xTokenize(s->fts, (const char *)s->text + b, e - b, &c, on_chunk_token);
+	*rc = split(s->split, (const char *)s->text + b, e - b, &c, on_chunk_token);
 	*start = c.start >= 0 ? b + c.start : e;
 	return c.count;
 }
@@ -384,7 +425,7 @@ read_span(struct scan *s, const struct window *w, struct span *out)
 	out->ends = malloc(sizeof(int) * (size_t)f.cap);
 	if (out->starts == NULL || out->ends == NULL)
 		return SQLITE_NOMEM;
-	rc = s->api->xTokenize(s->fts, (const char *)s->text + s->byte, s->ntext - s->byte, &f, on_span_token);
+	rc = split(s->split, (const char *)s->text + s->byte, s->ntext - s->byte, &f, on_span_token);
 	if (rc != SQLITE_OK && rc != SQLITE_DONE)
 		return rc;
 	if (out->count > 0) {	/* the scan goes on after the window's last token */
@@ -474,36 +515,41 @@ read_spans(struct scan *s, const struct window *windows, int nw, struct span *sp
 	return rc;
 }
 
+/* The passages' arguments, clamped: open and close markers, words a passage, passages at most. */
+struct snippet_args {
+	const char *open, *close;
+	int len, max;
+};
+
 static void
-irs_snippet(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int argc, sqlite3_value **argv)
+read_snippet_args(sqlite3_value **argv, struct snippet_args *a)
 {
-	const char *open, *close, *text = NULL;
+	a->open = (const char *)sqlite3_value_text(argv[0]);
+	a->close = (const char *)sqlite3_value_text(argv[1]);
+	a->len = sqlite3_value_int(argv[2]);
+	a->max = sqlite3_value_int(argv[3]);
+	a->open = a->open != NULL ? a->open : "";
+	a->close = a->close != NULL ? a->close : "";
+	a->len = a->len < 1 ? 1 : a->len > 256 ? 256 : a->len;
+	a->max = a->max < 1 ? 1 : a->max > SNIPPET_MAX_PASSAGES ? SNIPPET_MAX_PASSAGES : a->max;
+}
+
+/*
+ * The passages of text[0..ntext) around the sorted hits, in irs_snippet's
+ * result format, into out; an SQLite error code.
+ */
+static int
+make_passages(const struct splitter *sp, const char *text, int ntext, const struct hit *hits, int nhits,
+	      int nphrases, const struct snippet_args *a, sqlite3_str *out)
+{
 	struct window windows[SNIPPET_MAX_PASSAGES];
 	struct span spans[SNIPPET_MAX_PASSAGES];
 	struct pages pages = { NULL, 0 };
 	struct scan scan;
-	struct hit *hits;
-	sqlite3_str *out;
-	int ntext = 0, nhits, nw, len, max, i, rc = SQLITE_OK;
+	int nw, i, rc = SQLITE_OK;
 
-	if (argc != 4) {
-		sqlite3_result_error(ctx, "irs_snippet takes open, close, tokens, passages", -1);
-		return;
-	}
-	open = (const char *)sqlite3_value_text(argv[0]);
-	close = (const char *)sqlite3_value_text(argv[1]);
-	len = sqlite3_value_int(argv[2]);
-	max = sqlite3_value_int(argv[3]);
-	len = len < 1 ? 1 : len > 256 ? 256 : len;
-	max = max < 1 ? 1 : max > SNIPPET_MAX_PASSAGES ? SNIPPET_MAX_PASSAGES : max;
-	if (api->xColumnText(fts, BODY_COLUMN, &text, &ntext) != SQLITE_OK || text == NULL) {
-		sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
-		return;
-	}
-	hits = body_hits(api, fts, &nhits);
 	memset(&scan, 0, sizeof(scan));
-	scan.api = api;
-	scan.fts = fts;
+	scan.split = sp;
 	scan.text = (const unsigned char *)text;
 	scan.ntext = ntext;
 	scan.page = 1;
@@ -514,25 +560,29 @@ irs_snippet(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
 		scan.byte = scan.pos = 0;
 		scan.page = 1;
 	}
-	nw = choose_windows(hits, nhits, api->xPhraseCount(fts), len, max, &pages, windows);
+	nw = choose_windows(hits, nhits, nphrases, a->len, a->max, &pages, windows);
 	if (rc == SQLITE_OK)
 		rc = read_spans(&scan, windows, nw, spans);
-	out = sqlite3_str_new(NULL);
 	for (i = 0; rc == SQLITE_OK && i < nw; i++) {
 		if (spans[i].count == 0)
 			continue;
 		if (sqlite3_str_length(out) > 0)
 			sqlite3_str_appendchar(out, 1, SNIPPET_PASSAGE_SEP);
 		sqlite3_str_appendf(out, "%d%c", pages.n > 0 ? spans[i].page : 0, SNIPPET_PAGE_SEP);
-		append_passage(out, text, &windows[i], &spans[i], hits, nhits, open != NULL ? open : "",
-			       close != NULL ? close : "");
+		append_passage(out, text, &windows[i], &spans[i], hits, nhits, a->open, a->close);
 	}
 	for (i = 0; i < nw; i++) {
 		free(spans[i].starts);
 		free(spans[i].ends);
 	}
 	free(pages.first);
-	free(hits);
+	return rc;
+}
+
+/* Sets the function's result to what out holds, or to the error rc; frees out. */
+static void
+result_of(sqlite3_context *ctx, sqlite3_str *out, int rc)
+{
 	if (rc == SQLITE_OK)
 		rc = sqlite3_str_errcode(out);
 	if (rc != SQLITE_OK) {
@@ -543,15 +593,170 @@ irs_snippet(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
 	sqlite3_result_text(ctx, sqlite3_str_finish(out), -1, sqlite3_free);
 }
 
+static void
+irs_snippet(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct splitter sp = { api, fts, NULL, NULL };
+	struct snippet_args a;
+	const char *text = NULL;
+	struct hit *hits;
+	sqlite3_str *out;
+	int ntext = 0, nhits, rc;
+
+	if (argc != 4) {
+		sqlite3_result_error(ctx, "irs_snippet takes open, close, tokens, passages", -1);
+		return;
+	}
+	read_snippet_args(argv, &a);
+	if (api->xColumnText(fts, BODY_COLUMN, &text, &ntext) != SQLITE_OK || text == NULL) {
+		sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+		return;
+	}
+	hits = body_hits(api, fts, &nhits);
+	out = sqlite3_str_new(NULL);
+	rc = make_passages(&sp, text, ntext, hits, nhits, api->xPhraseCount(fts), &a, out);
+	free(hits);
+	result_of(ctx, out, rc);
+}
+
+/*
+ * irs_snippet_hits(fts): the row's matched phrases in the body, for
+ * irs_snippet_from: int32s, the query's phrases, then start, end and
+ * phrase of each match in FTS5's order (sorted when used: most rows that
+ * get this never make the page).
+ */
+static void
+irs_snippet_hits(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int argc,
+		 sqlite3_value **argv)
+{
+	int32_t *blob;
+	struct hit *hits;
+	int nhits, i;
+
+	(void)argv;
+	if (argc != 0) {
+		sqlite3_result_error(ctx, "irs_snippet_hits takes no arguments", -1);
+		return;
+	}
+	hits = body_hits_unsorted(api, fts, &nhits);
+	if ((blob = sqlite3_malloc64(sizeof(int32_t) * (1 + 3 * (uint64_t)nhits))) == NULL) {
+		free(hits);
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	blob[0] = api->xPhraseCount(fts);
+	for (i = 0; i < nhits; i++) {
+		blob[1 + 3 * i] = hits[i].start;
+		blob[2 + 3 * i] = hits[i].end;
+		blob[3 + 3 * i] = hits[i].phrase;
+	}
+	free(hits);
+	sqlite3_result_blob(ctx, blob, (int)sizeof(int32_t) * (1 + 3 * nhits), sqlite3_free);
+}
+
+/* The hits of an irs_snippet_hits blob, sorted (NULL with *n == 0 when none); -1 when the blob is not one. */
+static int
+hits_of_blob(const unsigned char *blob, int nblob, struct hit **out, int *n, int *nphrases)
+{
+	int32_t v[3];
+	int i;
+
+	*out = NULL;
+	*n = 0;
+	if (blob == NULL || nblob < (int)sizeof(int32_t) || (nblob - (int)sizeof(int32_t)) % (int)sizeof(v) != 0)
+		return -1;
+	memcpy(v, blob, sizeof(int32_t));
+	*nphrases = v[0];
+	*n = (nblob - (int)sizeof(int32_t)) / (int)sizeof(v);
+	if (*n == 0)
+		return 0;
+	if ((*out = malloc(sizeof(**out) * (size_t)*n)) == NULL) {
+		*n = 0;
+		return 0;	/* as body_hits: out of memory, the passages go unmarked */
+	}
+	for (i = 0; i < *n; i++) {
+		memcpy(v, blob + sizeof(int32_t) + sizeof(v) * (size_t)i, sizeof(v));
+		(*out)[i].start = v[0];
+		(*out)[i].end = v[1];
+		(*out)[i].phrase = v[2];
+	}
+	qsort(*out, (size_t)*n, sizeof(**out), compare_hits);
+	return 0;
+}
+
+/*
+ * irs_snippet_from(hits, body, open, close, tokens, passages): what
+ * irs_snippet would give the row whose irs_snippet_hits are hits and whose
+ * body is body, byte for byte, without an FTS5 cursor on the row.
+ */
+static void
+irs_snippet_from(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct snippet_conn *conn = sqlite3_user_data(ctx);
+	struct splitter sp = { NULL, NULL, &conn->methods, NULL };
+	struct snippet_args a;
+	const char *text;
+	struct hit *hits;
+	sqlite3_str *out;
+	int nhits, nphrases = 0, rc;
+
+	(void)argc;
+	if (hits_of_blob(sqlite3_value_blob(argv[0]), sqlite3_value_bytes(argv[0]), &hits, &nhits, &nphrases) != 0) {
+		sqlite3_result_error(ctx, "irs_snippet_from wants irs_snippet_hits' value", -1);
+		return;
+	}
+	read_snippet_args(argv + 2, &a);
+	if ((text = (const char *)sqlite3_value_text(argv[1])) == NULL) {
+		free(hits);
+		sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+		return;
+	}
+	if (conn->tok == NULL && (rc = conn->methods.xCreate(conn->user_data, NULL, 0, &conn->tok)) != SQLITE_OK) {
+		free(hits);
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	sp.tok = conn->tok;
+	out = sqlite3_str_new(NULL);
+	rc = make_passages(&sp, text, sqlite3_value_bytes(argv[1]), hits, nhits, nphrases, &a, out);
+	free(hits);
+	result_of(ctx, out, rc);
+}
+
+static void
+snippet_conn_free(void *p)
+{
+	struct snippet_conn *conn = p;
+
+	if (conn == NULL)
+		return;
+	if (conn->tok != NULL)
+		conn->methods.xDelete(conn->tok);
+	free(conn);
+}
+
 irs_code
 snippet_register(sqlite3 *db, irs_error *e)
 {
 	fts5_api *api = tokenize_fts5_api(db, e);
+	struct snippet_conn *conn;
 	int rc;
 
 	if (api == NULL)
 		return e->code;
-	if ((rc = api->xCreateFunction(api, "irs_snippet", NULL, irs_snippet, NULL)) != SQLITE_OK)
+	if ((rc = api->xCreateFunction(api, "irs_snippet", NULL, irs_snippet, NULL)) != SQLITE_OK ||
+	    (rc = api->xCreateFunction(api, "irs_snippet_hits", NULL, irs_snippet_hits, NULL)) != SQLITE_OK)
+		return irs_fail(e, IRS_INTERNAL, "cannot register the snippet function: %s", sqlite3_errstr(rc));
+	if ((conn = calloc(1, sizeof(*conn))) == NULL)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	if ((rc = api->xFindTokenizer(api, IRS_TOKENIZER_NAME, &conn->user_data, &conn->methods)) != SQLITE_OK) {
+		free(conn);
+		return irs_fail(e, IRS_INTERNAL, "cannot find the %s tokenizer: %s", IRS_TOKENIZER_NAME,
+				sqlite3_errstr(rc));
+	}
+	/* SQLite frees conn with the connection (before FTS5 and its tokenizers), or at once on failure. */
+	if ((rc = sqlite3_create_function_v2(db, "irs_snippet_from", 6, SQLITE_UTF8, conn, irs_snippet_from, NULL,
+					     NULL, snippet_conn_free)) != SQLITE_OK)
 		return irs_fail(e, IRS_INTERNAL, "cannot register the snippet function: %s", sqlite3_errstr(rc));
 	return IRS_OK;
 }

@@ -41,18 +41,14 @@
  * statement's filters have looked up more than rows / this of them, one
  * documents row each (8 bytes a rowid, and each distinct value once). */
 #define IRS_FIELDS_AFTER_SHARE 16
-/* A query with a prefix and a page (offset + limit) of up to this many rows
- * gets its snippets from the page's own statement, for the rows irs_rank
+/* A query sorted by rank with a page (offset + limit) of up to this many
+ * rows gets what its snippets need (each row's matched positions,
+ * irs_snippet_hits) from the page's own statement, for the rows irs_rank
  * says may make the page, up to this many per row of the page and this many
- * more; past them, from a second MATCH, which expands the prefix again. */
+ * more; past them, each snippet from a second MATCH. */
 #define IRS_FIRST_PASS_SNIPPET_ROWS 64
 #define IRS_FIRST_PASS_SNIPPETS_PER_ROW 16
 #define IRS_FIRST_PASS_SNIPPETS_MORE 64
-/* ... and only for a query of this many matches or more (as the rows seen
- * so far foretell): a snippet costs about 0.1 ms, and for fewer matches the
- * candidates' snippets cost more than the second MATCH (4-5 letter prefixes
- * at 100,000 documents: 583 matches 0.6 -> 4.6 ms; 68,217 matches 71 -> 56). */
-#define IRS_FIRST_PASS_SNIPPET_MIN_MATCHES 40000
 /* irsearchd's answer cache (--cache-mib), MiB. */
 #define IRS_CACHE_MIB 64
 /* How much of the index file each connection reads through mmap (SQLite's mmap_size). */

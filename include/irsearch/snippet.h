@@ -9,6 +9,16 @@
  *     positions; nothing is guessed from the text).  A document whose body
  *     does not match gets its opening words.  Pages are counted by the
  *     form feeds extraction leaves between pages.
+ *   irs_snippet_hits(fts) keeps what irs_snippet reads of FTS5 for a row
+ *     (the query's phrases and the body's matched phrases, a blob of a few
+ *     bytes a match), so that a statement that sees many rows can keep it
+ *     for those that may make the page, and
+ *   irs_snippet_from(hits, body, open, close, tokens, passages), a plain SQL
+ *     function, makes from it and the row's body the same bytes as
+ *     irs_snippet, without running the MATCH again for the row (the query
+ *     parsed and widened, each term's doclists opened and sought).  It
+ *     splits the body with the irsearch tokenizer in FTS5_TOKENIZE_AUX mode,
+ *     as FTS5's xTokenize does, through one instance per connection.
  * Does not own choosing or ranking the hits (search.h).
  */
 #ifndef IRSEARCH_SNIPPET_H

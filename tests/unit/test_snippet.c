@@ -62,19 +62,47 @@ page_of(const char *whole, const char *piece)
 }
 
 /*
+ * irs_snippet_from on the kept hits of document id (an irs_snippet_hits
+ * blob) and its body, without a MATCH: the caller frees the result, NULL
+ * for SQL's NULL (irs_snippet's value for a body of no words).
+ */
+static char *
+snippet_from(sqlite3 *db, int64_t id, const void *hits, int nhits, int tokens)
+{
+	sqlite3_stmt *st = NULL;
+	char *snip;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_snippet_from(?1, (SELECT body FROM fts WHERE rowid = ?2),"
+					    " '[', ']', ?3, 3)", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_blob(st, 1, hits, nhits, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int(st, 3, tokens);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		fail_msg("irs_snippet_from on %lld: %s", (long long)id, sqlite3_errmsg(db));
+	snip = sqlite3_column_type(st, 0) != SQLITE_NULL ? strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
+	assert_true(snip != NULL || sqlite3_column_type(st, 0) == SQLITE_NULL);
+	sqlite3_finalize(st);
+	return snip;
+}
+
+/*
  * Runs the query on document id and checks each passage: its text, without
  * the "..." that mark cuts, is in highlight()'s body with the same marks,
- * it holds a marked word, and in a paged body its page is right.
+ * it holds a marked word, and in a paged body its page is right.  The
+ * same snippet made from the row's kept hits (irs_snippet_from) must be
+ * the same bytes.
  */
 static int
 check_snippet(sqlite3 *db, int64_t id, const char *query, int tokens, int paged)
 {
 	sqlite3_stmt *st = NULL;
-	char *snip, *whole, *p;
+	char *snip, *whole, *from, *p;
 	int passages = 0;
 
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_snippet(fts, '[', ']', ?1, 3), highlight(fts, 2, '[', ']')"
-					    " FROM fts WHERE fts MATCH ?2 AND rowid = ?3", -1, &st, NULL),
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_snippet(fts, '[', ']', ?1, 3), highlight(fts, 2, '[', ']'),"
+					    " irs_snippet_hits(fts) FROM fts WHERE fts MATCH ?2 AND rowid = ?3",
+					    -1, &st, NULL),
 			 SQLITE_OK);
 	sqlite3_bind_int(st, 1, tokens);
 	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
@@ -83,9 +111,16 @@ check_snippet(sqlite3 *db, int64_t id, const char *query, int tokens, int paged)
 		fail_msg("%s in %lld: %s", query, (long long)id, sqlite3_errmsg(db));
 	snip = strdup((const char *)sqlite3_column_text(st, 0));
 	whole = strdup((const char *)sqlite3_column_text(st, 1));
+	assert_int_equal(sqlite3_column_type(st, 2), SQLITE_BLOB);
+	from = snippet_from(db, id, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), tokens);
 	sqlite3_finalize(st);
 	assert_non_null(snip);
 	assert_non_null(whole);
+	assert_non_null(from);
+	if (strcmp(snip, from) != 0)
+		fail_msg("query %s, document %lld: from kept hits \"%s\", irs_snippet \"%s\"", query, (long long)id,
+			 from, snip);
+	free(from);
 	for (p = snip; *p != '\0';) {
 		char *sep = strchr(p, SNIPPET_PAGE_SEP), *end, *text;
 		int page;
@@ -264,6 +299,49 @@ a_match_at_either_end_of_the_body(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * Rows irs_snippet_from must treat as irs_snippet does: a match in the
+ * title alone (the body's opening words), an empty body, no body; and a
+ * value that is not irs_snippet_hits' is an error, not a guess.
+ */
+static void
+snippets_from_kept_hits_match_irs_snippet_at_the_edges(void **state)
+{
+	sqlite3 *db = open_index();
+	sqlite3_stmt *st = NULL;
+	int64_t id;
+
+	(void)state;
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO fts(rowid, title, body) VALUES"
+				      " (1, 'treaty', 'opening words of a long report that never says it'),"
+				      " (2, 'treaty', ''), (3, 'treaty', NULL)", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT rowid, irs_snippet(fts, '[', ']', 4, 3), irs_snippet_hits(fts)"
+					    " FROM fts WHERE fts MATCH 'treaty'", -1, &st, NULL),
+			 SQLITE_OK);
+	for (id = 1; id <= 3; id++) {
+		const char *snip;
+		char *from;
+
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int64(st, 0), id);
+		snip = (const char *)sqlite3_column_text(st, 1);
+		from = snippet_from(db, id, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), 4);
+		if (snip == NULL || from == NULL)
+			assert_ptr_equal(snip, from);	/* both NULL */
+		else
+			assert_string_equal(from, snip);
+		free(from);
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_snippet_from(x'0102', 'body', '[', ']', 4, 3)", -1, &st,
+					    NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ERROR);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -272,6 +350,7 @@ main(void)
 		cmocka_unit_test(ascii_prose_counted_by_blocks_matches_the_tokenizer),
 		cmocka_unit_test(passages_of_a_paged_body_say_their_page),
 		cmocka_unit_test(a_match_at_either_end_of_the_body),
+		cmocka_unit_test(snippets_from_kept_hits_match_irs_snippet_at_the_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
