@@ -28,6 +28,8 @@ struct early_hits {
 	void **blob;
 	int *size;
 	int n, cap;
+	size_t bytes;		/* of the blobs kept */
+	int over;		/* a blob was not kept: past IRS_FIRST_PASS_HITS_BYTES */
 	int complete;		/* every row that could make the page has its blob here */
 };
 
@@ -484,10 +486,17 @@ early_hits_clear(struct early_hits *eh)
 	memset(eh, 0, sizeof(*eh));
 }
 
-/* Keeps a copy of row id's irs_snippet_hits; -1 when out of memory. */
+/*
+ * Keeps a copy of row id's irs_snippet_hits; -1 when out of memory.  Past
+ * IRS_FIRST_PASS_HITS_BYTES in all it keeps none, and says so.
+ */
 static int
 early_hits_add(struct early_hits *eh, int64_t id, const void *blob, int size)
 {
+	if (eh->over || eh->bytes + (size_t)size > IRS_FIRST_PASS_HITS_BYTES) {
+		eh->over = 1;
+		return 0;
+	}
 	if (eh->n == eh->cap) {
 		int cap = eh->cap > 0 ? eh->cap * 2 : 32;
 		int64_t *ids = realloc(eh->id, sizeof(*ids) * (size_t)cap);
@@ -509,6 +518,7 @@ early_hits_add(struct early_hits *eh, int64_t id, const void *blob, int size)
 		return -1;
 	memcpy(eh->blob[eh->n], blob, (size_t)size);
 	eh->size[eh->n] = size;
+	eh->bytes += (size_t)size;
 	eh->id[eh->n++] = id;
 	return 0;
 }
@@ -614,7 +624,7 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 		code = irs_fail(e, IRS_INTERNAL, "out of memory");
 	else if (rc != SQLITE_DONE)
 		code = sql_fail(db, e);
-	eh->complete = early && rank_collector_candidates_complete(c);
+	eh->complete = early && !eh->over && rank_collector_candidates_complete(c);
 	sqlite3_finalize(st);
 	if (code == IRS_OK && keeps && rank_collector_finish(c) != 0)
 		code = irs_fail(e, IRS_INTERNAL, "out of memory");
@@ -788,7 +798,7 @@ fill_page(sqlite3 *db, const search_request *req, const query_plan *plan, search
 static irs_code
 collect_hits(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r, irs_error *e)
 {
-	struct early_hits eh = { NULL, NULL, NULL, 0, 0, 0 };
+	struct early_hits eh = { NULL, NULL, NULL, 0, 0, 0, 0, 0 };
 	irs_code rc;
 
 	r->hits = calloc((size_t)req->limit, sizeof(*r->hits));

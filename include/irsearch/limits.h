@@ -49,6 +49,10 @@
 #define IRS_FIRST_PASS_SNIPPET_ROWS 64
 #define IRS_FIRST_PASS_SNIPPETS_PER_ROW 16
 #define IRS_FIRST_PASS_SNIPPETS_MORE 64
+/* ... and keeps at most this many bytes of them (12 a match in a body;
+ * some 1,000 rows of a two-letter prefix in long reports could come to 50
+ * MB); past it, the snippets too come from a second MATCH. */
+#define IRS_FIRST_PASS_HITS_BYTES (8 << 20)
 /* irsearchd's answer cache (--cache-mib), MiB. */
 #define IRS_CACHE_MIB 64
 /* How much of the index file each connection reads through mmap (SQLite's mmap_size). */
