@@ -29,6 +29,7 @@ struct early_hits {
 	int *size;
 	int n, cap;
 	size_t bytes;		/* of the blobs kept */
+	int unsorted;		/* the ids did not come in ascending order */
 	int over;		/* a blob was not kept: past IRS_FIRST_PASS_HITS_BYTES */
 	int complete;		/* every row that could make the page has its blob here */
 };
@@ -519,6 +520,7 @@ early_hits_add(struct early_hits *eh, int64_t id, const void *blob, int size)
 	memcpy(eh->blob[eh->n], blob, (size_t)size);
 	eh->size[eh->n] = size;
 	eh->bytes += (size_t)size;
+	eh->unsorted |= eh->n > 0 && id <= eh->id[eh->n - 1];
 	eh->id[eh->n++] = id;
 	return 0;
 }
@@ -529,14 +531,18 @@ early_hits_add(struct early_hits *eh, int64_t id, const void *blob, int size)
  * which parses the query, widens each word to its forms, opens each
  * term's doclists and seeks them again, and for a prefix merges the
  * doclists of every word it starts (chio*, 2,127 words in 68,217 of
- * 100,000 documents: 40% of its time).  Not with explain, whose parts
- * come from that MATCH.
+ * 100,000 documents: 40% of its time).  For a small page, or a large one
+ * not far from the start (which else takes scan_snippets' second MATCH);
+ * the statement keeps them for about keep * (1 + ln(matches / keep))
+ * rows, keep = offset + limit, so ten hits deep down a list are cheaper
+ * by a MATCH each.  Not with explain, whose parts come from that MATCH.
  */
 static int
 hits_first_pass(const search_request *req, const query_plan *plan)
 {
 	return collector_keeps_page(req, plan) && !req->explain &&
-	       (int64_t)req->offset + req->limit <= IRS_FIRST_PASS_SNIPPET_ROWS;
+	       ((int64_t)req->offset + req->limit <= IRS_FIRST_PASS_SNIPPET_ROWS ||
+		(req->limit > PER_HIT_PAGE && req->offset <= req->limit));
 }
 
 /*
@@ -711,24 +717,42 @@ scan_snippets(sqlite3 *db, const search_request *req, const query_plan *plan, se
 	return IRS_OK;
 }
 
+/* Where row id's irs_snippet_hits are kept, or -1: FTS5 hands the rows in rowid order, so mostly a binary search. */
+static int
+early_hits_find(const struct early_hits *eh, int64_t id)
+{
+	int lo = 0, hi = eh->n, k;
+
+	if (eh->unsorted) {
+		for (k = 0; k < eh->n && eh->id[k] != id; k++)
+			;
+		return k < eh->n ? k : -1;
+	}
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (eh->id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < eh->n && eh->id[lo] == id ? lo : -1;
+}
+
 /*
  * Whether the page's statement kept every hit's irs_snippet_hits; if so,
- * found[i] is where hit i's are.
+ * found[i] (r->nhits of them) is where hit i's are.
  */
 static int
 early_hits_cover(const struct early_hits *eh, const search_result *r, int *found)
 {
-	int i, k;
+	int i;
 
-	if (!eh->complete || r->nhits > IRS_FIRST_PASS_SNIPPET_ROWS)
+	if (!eh->complete)
 		return 0;
-	for (i = 0; i < r->nhits; i++) {
-		for (k = 0; k < eh->n && eh->id[k] != r->hits[i].id; k++)
-			;
-		if (k == eh->n)
+	for (i = 0; i < r->nhits; i++)
+		if ((found[i] = early_hits_find(eh, r->hits[i].id)) < 0)
 			return 0;
-		found[i] = k;
-	}
 	return 1;
 }
 
@@ -750,19 +774,23 @@ fill_page(sqlite3 *db, const search_request *req, const query_plan *plan, search
 	char sql[SQL_MAX];
 	sqlite3_stmt *st = NULL;
 	irs_code code = IRS_OK;
-	int found[IRS_FIRST_PASS_SNIPPET_ROWS];
+	int *found = NULL;
 	enum snippet_source from = FROM_MATCH;
 	int i, rc;
 
+	if (eh->complete && (found = malloc(sizeof(*found) * (size_t)r->nhits)) == NULL)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
 	if (plan->fts == NULL)
 		from = FROM_OPENING;
-	else if (early_hits_cover(eh, r, found))
+	else if (found != NULL && early_hits_cover(eh, r, found))
 		from = FROM_KEPT;
 	else if (r->nhits > PER_HIT_PAGE || plan->has_prefix)
 		from = FROM_SCAN;
 	hit_sql(sql, sizeof(sql), req, from);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		free(found);
 		return sql_fail(db, e);
+	}
 	if (from == FROM_MATCH) {
 		sqlite3_bind_text(st, 2, req->mark_open, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, req->mark_close, -1, SQLITE_STATIC);
@@ -790,6 +818,7 @@ fill_page(sqlite3 *db, const search_request *req, const query_plan *plan, search
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	free(found);
 	if (code == IRS_OK && from == FROM_SCAN)
 		code = scan_snippets(db, req, plan, r, e);
 	return code;
@@ -798,9 +827,10 @@ fill_page(sqlite3 *db, const search_request *req, const query_plan *plan, search
 static irs_code
 collect_hits(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r, irs_error *e)
 {
-	struct early_hits eh = { NULL, NULL, NULL, 0, 0, 0, 0, 0 };
+	struct early_hits eh;
 	irs_code rc;
 
+	memset(&eh, 0, sizeof(eh));
 	r->hits = calloc((size_t)req->limit, sizeof(*r->hits));
 	if (r->hits == NULL)
 		return irs_fail(e, IRS_INTERNAL, "out of memory");

@@ -42,7 +42,8 @@
  * documents row each (8 bytes a rowid, and each distinct value once). */
 #define IRS_FIELDS_AFTER_SHARE 16
 /* A query sorted by rank with a page (offset + limit) of up to this many
- * rows gets what its snippets need (each row's matched positions,
+ * rows, or of more than 16 hits and an offset no larger than its limit,
+ * gets what its snippets need (each row's matched positions,
  * irs_snippet_hits) from the page's own statement, for the rows irs_rank
  * says may make the page, up to this many per row of the page and this many
  * more; past them, each snippet from a second MATCH. */
