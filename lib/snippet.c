@@ -20,6 +20,10 @@
 
 #define BODY_COLUMN 2
 #define MAX_HITS 4096		/* matched phrases considered per document */
+/* Bounds of an irs_snippet_hits blob's values (hits_of_blob): far past any real query or body. */
+#define SNIPPET_MAX_PHRASES 4096
+#define SNIPPET_MAX_PHRASE_TOKENS 4096
+#define SNIPPET_MAX_POSITION (1 << 28)
 
 struct hit {
 	int start, end;		/* token positions, end exclusive */
@@ -654,32 +658,51 @@ irs_snippet_hits(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context 
 	sqlite3_result_blob(ctx, blob, (int)sizeof(int32_t) * (1 + 3 * nhits), sqlite3_free);
 }
 
+/*
+ * Whether (start, end, phrase) can be a match irs_snippet_hits wrote: the
+ * function is callable from any SQL on the connection (the sqlite3 shell
+ * with the extension loaded), so its blob is checked before positions
+ * index arrays or are added to.
+ */
+static int
+hit_is_sane(const int32_t v[3], int32_t nphrases)
+{
+	return v[0] >= 0 && v[0] <= SNIPPET_MAX_POSITION && v[1] > v[0] && v[1] - v[0] <= SNIPPET_MAX_PHRASE_TOKENS &&
+	       v[2] >= 0 && v[2] < nphrases;
+}
+
 /* The hits of an irs_snippet_hits blob, sorted (NULL with *n == 0 when none); -1 when the blob is not one. */
 static int
 hits_of_blob(const unsigned char *blob, int nblob, struct hit **out, int *n, int *nphrases)
 {
 	int32_t v[3];
-	int i;
+	int i, count;
 
 	*out = NULL;
 	*n = 0;
 	if (blob == NULL || nblob < (int)sizeof(int32_t) || (nblob - (int)sizeof(int32_t)) % (int)sizeof(v) != 0)
 		return -1;
 	memcpy(v, blob, sizeof(int32_t));
+	count = (nblob - (int)sizeof(int32_t)) / (int)sizeof(v);
+	if (v[0] < 0 || v[0] > SNIPPET_MAX_PHRASES || count > MAX_HITS)
+		return -1;
 	*nphrases = v[0];
-	*n = (nblob - (int)sizeof(int32_t)) / (int)sizeof(v);
-	if (*n == 0)
+	if (count == 0)
 		return 0;
-	if ((*out = malloc(sizeof(**out) * (size_t)*n)) == NULL) {
-		*n = 0;
+	if ((*out = malloc(sizeof(**out) * (size_t)count)) == NULL)
 		return 0;	/* as body_hits: out of memory, the passages go unmarked */
-	}
-	for (i = 0; i < *n; i++) {
+	for (i = 0; i < count; i++) {
 		memcpy(v, blob + sizeof(int32_t) + sizeof(v) * (size_t)i, sizeof(v));
+		if (!hit_is_sane(v, *nphrases)) {
+			free(*out);
+			*out = NULL;
+			return -1;
+		}
 		(*out)[i].start = v[0];
 		(*out)[i].end = v[1];
 		(*out)[i].phrase = v[2];
 	}
+	*n = count;
 	qsort(*out, (size_t)*n, sizeof(**out), compare_hits);
 	return 0;
 }

@@ -299,6 +299,22 @@ a_match_at_either_end_of_the_body(void **state)
 	sqlite3_close(db);
 }
 
+/* irs_snippet_from on the blob the SQL expression hex makes is an error, not a snippet. */
+static void
+expect_blob_refused(sqlite3 *db, const char *hex)
+{
+	sqlite3_stmt *st = NULL;
+	char *sql = sqlite3_mprintf("SELECT irs_snippet_from(%s, 'a body of words', '[', ']', 4, 3)", hex);
+
+	assert_non_null(sql);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) != SQLITE_ERROR)
+		fail_msg("irs_snippet_from took %s", hex);
+	assert_string_equal(sqlite3_errmsg(db), "irs_snippet_from wants irs_snippet_hits' value");
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+}
+
 /*
  * Rows irs_snippet_from must treat as irs_snippet does: a match in the
  * title alone (the body's opening words), an empty body, no body; and a
@@ -334,11 +350,15 @@ snippets_from_kept_hits_match_irs_snippet_at_the_edges(void **state)
 		free(from);
 	}
 	sqlite3_finalize(st);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_snippet_from(x'0102', 'body', '[', ']', 4, 3)", -1, &st,
-					    NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ERROR);
-	sqlite3_finalize(st);
+	expect_blob_refused(db, "x'0102'");	/* not whole int32s */
+	expect_blob_refused(db, "x'ffffffff'");	/* -1 phrases */
+	/* one phrase, a match at 0..1 of phrase -1, then of phrase 1 (past the count) */
+	expect_blob_refused(db, "x'01000000' || x'00000000' || x'01000000' || x'ffffffff'");
+	expect_blob_refused(db, "x'01000000' || x'00000000' || x'01000000' || x'01000000'");
+	/* a match that ends before it starts, one at a negative position, one past the bound */
+	expect_blob_refused(db, "x'01000000' || x'05000000' || x'05000000' || x'00000000'");
+	expect_blob_refused(db, "x'01000000' || x'fdffffff' || x'01000000' || x'00000000'");
+	expect_blob_refused(db, "x'01000000' || x'ffffff7f' || x'00000080' || x'00000000'");
 	sqlite3_close(db);
 }
 
