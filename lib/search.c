@@ -585,7 +585,7 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	/* Kept by the collector, the statement sees every match (filtered_page_sql). */
 	if (plan->fts != NULL &&
 	    (c = rank_collector_new(keeps ? (int64_t)req->offset + req->limit : 0,
-				    keeps || !plan_has_filters(plan))) == NULL)
+				    keeps || !plan_has_filters(plan), plan->fts)) == NULL)
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
 	if (filters_in_rank(req, plan)) {
 		doc_filter_of(plan, langs, &filter);

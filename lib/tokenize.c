@@ -349,7 +349,11 @@ compute_entry(irs_tokenizer *tok, const char *t, int n, struct stem_entry *e)
 static struct stem_slot *
 cache_map(size_t slots)
 {
-	void *p = mmap(NULL, slots * sizeof(struct stem_slot), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	void *p;
+
+	if (slots == 0)		/* "uncached" */
+		return NULL;
+	p = mmap(NULL, slots * sizeof(struct stem_slot), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
@@ -922,6 +926,8 @@ irs_tokenizer_create(void *context, const char **argv, int argc, Fts5Tokenizer *
 	for (i = 0; rc == SQLITE_OK && i < argc; i++) {
 		if (strcmp(argv[i], "stem_only") == 0)
 			tok->stem_only = 1;
+		else if (strcmp(argv[i], "uncached") == 0)
+			tok->cache_slots = 0;
 		else
 			rc = add_language(tok, argv[i]);
 	}

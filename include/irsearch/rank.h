@@ -69,8 +69,18 @@ typedef struct rank_collector rank_collector;
  * of two common words, or a prefix of a thousand words, half the work),
  * and its rows are scored in rank_collector_finish, with the same
  * arithmetic, so the scores are the same to the last bit.
+ * match is the statement's MATCH expression (the caller's string, which
+ * must outlive the collector), or NULL: with it, the IDF of a phrase of
+ * one word (one position, with the forms the tokenizer adds) counts the
+ * rows that hold any of its forms, "{col} : (form OR form ...)" as exact
+ * terms, instead of xQueryPhrase, which merges the forms' position lists
+ * row by row only to count the rows (a third of the work for a common
+ * word of three forms).  Counted afresh by each statement, and the same
+ * count: FTS5 numbers the phrases in the order the text writes them, and
+ * a text that irs_rank does not read the same way (another count of
+ * phrases, another syntax than query.h writes) keeps xQueryPhrase.
  */
-rank_collector *rank_collector_new(int64_t keep, int every_match);
+rank_collector *rank_collector_new(int64_t keep, int every_match, const char *match);
 
 /*
  * For a statement whose MATCH is "P NOT Q1 NOT Q2 ...", P and each Q one

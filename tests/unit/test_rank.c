@@ -142,7 +142,7 @@ static void
 check_dropping(sqlite3 *db, const char *query, const char *dropped, int64_t keep, int every_match)
 {
 	static rank_best want[DOCS];
-	rank_collector *c = rank_collector_new(keep, every_match);
+	rank_collector *c = rank_collector_new(keep, every_match, NULL);
 	int nwant = ordered(db, query, want, DOCS);
 	char label[256];
 
@@ -246,7 +246,7 @@ static void
 check_collector_filter(sqlite3 *db, const char *query, const doc_filter *f, const char *where, int64_t keep)
 {
 	static rank_best want[DOCS];
-	rank_collector *c = rank_collector_new(keep, 1);
+	rank_collector *c = rank_collector_new(keep, 1, NULL);
 	sqlite3_stmt *st = NULL;
 	char sql[512], label[512];
 	int nwant = 0;
@@ -356,7 +356,7 @@ static int64_t
 check_candidates(sqlite3 *db, const char *query, const doc_filter *f, int64_t keep, int64_t cap)
 {
 	static char told[DOCS + 1];
-	rank_collector *c = rank_collector_new(keep, 1);
+	rank_collector *c = rank_collector_new(keep, 1, NULL);
 	const rank_best *best;
 	sqlite3_stmt *st = NULL;
 	int64_t nbest, ntold = 0, i;
@@ -475,7 +475,7 @@ static void
 a_collector_that_keeps_nothing_counts(void **state)
 {
 	sqlite3 *db = open_index();
-	rank_collector *c = rank_collector_new(0, 1);
+	rank_collector *c = rank_collector_new(0, 1, NULL);
 	const rank_best *best;
 	sqlite3_stmt *st = NULL;
 	int rows = 0;
@@ -498,6 +498,107 @@ a_collector_that_keeps_nothing_counts(void **state)
 	sqlite3_close(db);
 }
 
+/* The MATCH texts of the count statements a connection runs, each after a newline. */
+struct counts_seen {
+	char text[8192];
+	size_t used;
+	int n;
+};
+
+static int
+on_statement(unsigned type, void *ctx, void *p, void *x)
+{
+	struct counts_seen *seen = ctx;
+	char *sql = sqlite3_expanded_sql(p);
+
+	(void)type, (void)x;
+	if (sql != NULL && strncmp(sql, "SELECT count(*) FROM fts WHERE fts MATCH '", 42) == 0) {
+		seen->n++;
+		seen->used += (size_t)snprintf(seen->text + seen->used, sizeof(seen->text) - seen->used, "\n%s",
+					       sql + 41);
+		if (seen->used >= sizeof(seen->text))
+			seen->used = sizeof(seen->text) - 1;
+	}
+	sqlite3_free(sql);
+	return 0;
+}
+
+/*
+ * Every row of query scores the same to the last bit with its IDFs counted
+ * from its words' forms (the collector told the MATCH) as from xQueryPhrase;
+ * returns how many counts the first way ran.
+ */
+static int
+check_forms(sqlite3 *db, const char *query, struct counts_seen *seen)
+{
+	rank_collector *plain = rank_collector_new(DOCS, 0, NULL), *forms = rank_collector_new(DOCS, 0, query);
+	const rank_best *a, *b;
+	int64_t na, nb, i;
+	int before;
+
+	assert_non_null(plain);
+	assert_non_null(forms);
+	run_collector(db, plain, query);
+	before = seen->n;
+	run_collector(db, forms, query);
+	na = rank_collector_best(plain, &a);
+	nb = rank_collector_best(forms, &b);
+	if (na == 0 || na != nb || rank_collector_rows(plain) != rank_collector_rows(forms))
+		fail_msg("%s: %lld rows from xQueryPhrase, %lld from the forms", query, (long long)na,
+			 (long long)nb);
+	for (i = 0; i < na; i++)
+		if (a[i].id != b[i].id || memcmp(&a[i].score, &b[i].score, sizeof(double)) != 0)
+			fail_msg("%s, rank %lld: row %lld score %.17g from the forms, %lld %.17g from xQueryPhrase",
+				 query, (long long)i, (long long)b[i].id, b[i].score, (long long)a[i].id,
+				 a[i].score);
+	rank_collector_free(plain);
+	rank_collector_free(forms);
+	return seen->n - before;
+}
+
+static void
+a_word_counts_its_rows_from_its_forms_to_the_same_scores(void **state)
+{
+	static const struct {
+		const char *query;
+		int counts;	/* phrases counted from their forms; the others by xQueryPhrase */
+	} cases[] = {
+		{ "\"policy\"", 1 },
+		{ "\"policy\" AND \"summit\"", 2 },
+		{ "\"cooperating\" AND \"secure\" AND \"trade\"", 3 },
+		{ "{title} : \"policy\" AND \"trade\"", 2 },
+		{ "{title} : (\"policy\" OR \"security\") AND \"members\"", 3 },
+		{ "(\"trade\" OR (\"members\" NOT \"cooperation\")) AND \"energy\"", 3 },
+		{ "NEAR(\"policy\" \"trade\", 5)", 2 },
+		{ "{body} : NEAR(\"secure\" \"members\")", 2 },
+		{ "\"the members\" AND \"policy\"", 1 },	/* a phrase of two words: xQueryPhrase */
+		{ "\"secur\"* AND \"trade\"", 1 },		/* a prefix: xQueryPhrase */
+		{ "\"pol\"\"icy\" OR \"trade\"", 1 },	/* "pol" then "icy": two words */
+		{ "policy AND trade", 0 },			/* bare words: not what query.c writes */
+		{ "\"policy\" + \"trade\"", 0 },
+		{ "title : \"policy\" AND \"trade\"", 0 },
+	};
+	struct counts_seen seen;
+	sqlite3 *db = open_index();
+	size_t i;
+
+	(void)state;
+	memset(&seen, 0, sizeof(seen));
+	sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, on_statement, &seen);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int counts = check_forms(db, cases[i].query, &seen);
+
+		if (counts != cases[i].counts)
+			fail_msg("%s: %d counts from the forms, want %d", cases[i].query, counts, cases[i].counts);
+	}
+	/* The word and the other words of its stem in the index, exact, under the word's column filter. */
+	assert_non_null(strstr(seen.text, "'\"\x02" "policy\" OR \"\x02" "policies\"'"));
+	assert_non_null(strstr(seen.text, "'{title} : (\"\x02" "policy\" OR \"\x02" "policies\")'"));
+	assert_non_null(strstr(seen.text, "'{title} : (\"\x02" "security\" OR \"\x02" "secure\")'"));
+	assert_non_null(strstr(seen.text, "'\"\x02" "cooperating\" OR \"\x02" "cooperation\"'"));
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -509,6 +610,7 @@ main(void)
 		cmocka_unit_test(collector_filters_keep_the_rows_of_the_same_filters_in_sql),
 		cmocka_unit_test(collector_filters_order_numbers_and_blobs_as_sql_does),
 		cmocka_unit_test(candidates_hold_every_row_of_the_kept_page),
+		cmocka_unit_test(a_word_counts_its_rows_from_its_forms_to_the_same_scores),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
