@@ -453,44 +453,20 @@ looked_up_row_wanted(struct rank_cursor *cur, const doc_filter *f, sqlite3_int64
 	return rc;
 }
 
-static int
-compare_inst(const void *a, const void *b)
-{
-	const struct inst *x = a, *y = b;
-
-	if (x->col != y->col)
-		return x->col - y->col;
-	return x->off - y->off;
-}
-
-/* Whether the instances are in (column, offset) order, as FTS5 gives them. */
-static int
-insts_sorted(const struct inst *in, int n)
-{
-	int i;
-
-	for (i = 1; i < n; i++)
-		if (compare_inst(&in[i - 1], &in[i]) > 0)
-			return 0;
-	return 1;
-}
-
 /*
  * Whether every phrase present in the row (at least two) occurs within
  * RANK_PROXIMITY_SPAN words of the others in one column: the smallest
- * window over the sorted instances that holds each present phrase.
+ * window over the instances, in (column, offset) order (gather_phrases),
+ * that holds each present phrase.
  */
 static int
-phrases_close(struct inst *in, int n, const unsigned char *present, int npresent)
+phrases_close(const struct inst *in, int n, const unsigned char *present, int npresent)
 {
 	int have[MAX_PHRASES] = { 0 };
 	int lo = 0, hi, covered = 0;
 
 	if (npresent < 2 || n < 2)
 		return 0;
-	/* FTS5 merges the phrases' positions in order; the order of equal positions does not change the answer. */
-	if (!insts_sorted(in, n))
-		qsort(in, (size_t)n, sizeof(*in), compare_inst);
 	for (hi = 0; hi < n; hi++) {
 		if (hi > 0 && in[hi].col != in[hi - 1].col) {
 			memset(have, 0, sizeof(have));
@@ -544,7 +520,7 @@ gather_phrase(const Fts5ExtensionApi *api, Fts5Context *fts, const double *weigh
 	return rc;
 }
 
-/* Room in the cursor's buffer for n instances. */
+/* Room in the cursor's buffer for n instances (at most MAX_INSTANCES): twice what it had, or more. */
 static int
 inst_room(struct rank_cursor *cur, int n)
 {
@@ -552,6 +528,8 @@ inst_room(struct rank_cursor *cur, int n)
 
 	if (n <= cur->inst_cap)
 		return SQLITE_OK;
+	if (n < 2 * cur->inst_cap)
+		n = 2 * cur->inst_cap < MAX_INSTANCES ? 2 * cur->inst_cap : MAX_INSTANCES;
 	if ((grown = realloc(cur->inst, sizeof(*grown) * (size_t)n)) == NULL)
 		return SQLITE_NOMEM;
 	cur->inst = grown;
@@ -559,42 +537,69 @@ inst_room(struct rank_cursor *cur, int n)
 	return SQLITE_OK;
 }
 
-/* The instances of every phrase (xInst), and with want_close whether they stand close. */
+/* One phrase's place in its position list while gather_phrases merges them. */
+struct phrase_pos {
+	Fts5PhraseIter it;
+	int col, off;		/* col < 0: no more */
+};
+
+/*
+ * The instances of every phrase, and with want_close whether they stand
+ * close: each phrase's position list read as gather_phrase reads one,
+ * merged in (column, offset) order, an equal place to the lower phrase
+ * first.  That is the order of xInst, whose array FTS5 builds by the same
+ * merge, so the sums and the instances kept are the same, without the
+ * array and a call for each instance.
+ */
 static int
 gather_phrases(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *cur, int nphrases,
 	       const double *weight, int want_close, struct row_stats *s)
 {
+	struct phrase_pos pos[MAX_PHRASES];
 	struct inst *in;
-	int count = 0, rc, i, n = 0, npresent = 0;
+	int rc = SQLITE_OK, i, n = 0, npresent = 0;
 
-	if ((rc = api->xInstCount(fts, &count)) != SQLITE_OK ||
-	    (rc = inst_room(cur, count < MAX_INSTANCES ? count + 1 : MAX_INSTANCES)) != SQLITE_OK)
+	for (i = 0; rc == SQLITE_OK && i < nphrases; i++) {
+		pos[i].col = -1;
+		rc = api->xPhraseFirst(fts, i, &pos[i].it, &pos[i].col, &pos[i].off);
+	}
+	if (rc != SQLITE_OK)
 		return rc;
 	in = cur->inst;
-	for (i = 0; i < count; i++) {
-		int phrase, col, off;
+	for (;;) {
+		int best = -1, col;
 
-		if ((rc = api->xInst(fts, i, &phrase, &col, &off)) != SQLITE_OK)
+		for (i = 0; i < nphrases; i++)
+			if (pos[i].col >= 0 && (best < 0 || pos[i].col < pos[best].col ||
+						(pos[i].col == pos[best].col && pos[i].off < pos[best].off)))
+				best = i;
+		if (best < 0)
 			break;
-		if (phrase >= nphrases || col < 0 || col >= NCOLS)
-			continue;
-		s->f[phrase] += weight[col];
-		s->per_col[phrase][col] += weight[col];
-		s->matches[col]++;
-		if (!s->present[phrase]) {
-			s->present[phrase] = 1;
-			npresent++;
+		if ((col = pos[best].col) < NCOLS) {
+			s->f[best] += weight[col];
+			s->per_col[best][col] += weight[col];
+			s->matches[col]++;
+			if (!s->present[best]) {
+				s->present[best] = 1;
+				npresent++;
+			}
+			if (n < MAX_INSTANCES) {
+				if (n == cur->inst_cap) {
+					if ((rc = inst_room(cur, n + 64)) != SQLITE_OK)
+						return rc;
+					in = cur->inst;
+				}
+				in[n].col = col;
+				in[n].off = pos[best].off;
+				in[n].phrase = best;
+				n++;
+			}
 		}
-		if (n < MAX_INSTANCES) {
-			in[n].col = col;
-			in[n].off = off;
-			in[n].phrase = phrase;
-			n++;
-		}
+		api->xPhraseNext(fts, &pos[best].it, &pos[best].col, &pos[best].off);
 	}
-	if (rc == SQLITE_OK && want_close)
+	if (want_close)
 		s->close = phrases_close(in, n, s->present, npresent);
-	return rc;
+	return SQLITE_OK;
 }
 
 /*
