@@ -8,12 +8,12 @@
  * (a count of "form OR form ..." as exact terms, the forms from the
  * table's tokenizer) when the collector has the MATCH's text, since
  * xQueryPhrase would merge the forms' position lists at every row just
- * to count it; other phrases are counted by xQueryPhrase.  Per row, the phrases'
- * instances give the weighted term frequencies and the positions for the
- * proximity bonus, a single phrase's straight from its position list.  A query of one phrase whose
- * every match the statement sees needs no xQueryPhrase: its rows are the
- * phrase's, so a collector keeps their frequencies and scores them once
- * the count is known.
+ * to count it; other phrases are counted by xQueryPhrase.  Per row, the
+ * phrases' instances, read from each one's position list (and merged for
+ * the proximity bonus), give the weighted term frequencies.  A query of
+ * one phrase whose every match the statement sees needs no count: its
+ * rows are the phrase's, so a collector keeps their frequencies and
+ * scores them once the count is known.
  *
  * A row's length is FTS5's xColumnSize, one SQL lookup in fts_docsize a
  * row, until a statement has looked up more than a sixteenth of the

@@ -591,6 +591,13 @@ a_word_counts_its_rows_from_its_forms_to_the_same_scores(void **state)
 		if (counts != cases[i].counts)
 			fail_msg("%s: %d counts from the forms, want %d", cases[i].query, counts, cases[i].counts);
 	}
+	/* Inside a writing transaction, the counts see its changes, as xQueryPhrase does. */
+	assert_int_equal(sqlite3_exec(db, "BEGIN; DELETE FROM fts WHERE rowid % 7 = 0;"
+				      "UPDATE fts SET body = body || ' cooperation policies' WHERE rowid % 5 = 0",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(check_forms(db, "\"cooperating\" AND \"policy\"", &seen), 2);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(check_forms(db, "\"cooperating\" AND \"policy\"", &seen), 2);
 	/* The word and the other words of its stem in the index, exact, under the word's column filter. */
 	assert_non_null(strstr(seen.text, "'\"\x02" "policy\" OR \"\x02" "policies\"'"));
 	assert_non_null(strstr(seen.text, "'{title} : (\"\x02" "policy\" OR \"\x02" "policies\")'"));
