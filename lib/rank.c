@@ -2,18 +2,19 @@
  * rank.c - BM25 with a floor-free IDF and a proximity bonus (see rank.h).
  *
  * Per query, the IDF of each phrase is computed once, on the first row
- * that holds the phrase (the b of a NOT b is never walked), and kept with
- * the statement's state (xSetAuxdata), as FTS5's own bm25() does.  The
- * rows holding a phrase of one word are counted from its forms' doclists
- * (a count of "form OR form ..." as exact terms, the forms from the
- * table's tokenizer) when the collector has the MATCH's text, since
- * xQueryPhrase would merge the forms' position lists at every row just
- * to count it; other phrases are counted by xQueryPhrase.  Per row, the
- * phrases' instances, read from each one's position list (and merged for
- * the proximity bonus), give the weighted term frequencies.  A query of
- * one phrase whose every match the statement sees needs no count: its
- * rows are the phrase's, so a collector keeps their frequencies and
- * scores them once the count is known.
+ * that holds the phrase (the b of a NOT b is never walked), and kept
+ * with the statement's state (xSetAuxdata), as FTS5's own bm25()
+ * does.  The rows holding a phrase of one word are counted from its
+ * forms' doclists (a count of "form OR form ..." as exact terms, the
+ * forms from the table's tokenizer: phrasecount.h) when the collector
+ * has the MATCH's text, since xQueryPhrase would merge the forms'
+ * position lists at every row just to count it; other phrases are
+ * counted by xQueryPhrase.  Per row, the phrases' instances, read from
+ * each one's position list (and merged for the proximity bonus), give
+ * the weighted term frequencies.  A query of one phrase whose every
+ * match the statement sees needs no count: its rows are the phrase's,
+ * so a collector keeps their frequencies and scores them once the count
+ * is known.
  *
  * A row's length is FTS5's xColumnSize, one SQL lookup in fts_docsize a
  * row, until a statement has looked up more than a sixteenth of the
@@ -35,6 +36,7 @@
 #include <string.h>
 
 #include "irsearch/limits.h"
+#include "irsearch/phrasecount.h"
 #include "irsearch/rank.h"
 #include "irsearch/tokenize.h"
 
@@ -49,9 +51,6 @@
  * (a few ulps a sum) by far.
  */
 #define CANDIDATE_MARGIN 1e-6
-#define MAX_COLSETS 4		/* column filters nested over one phrase of a MATCH */
-#define MAX_MATCH_DEPTH 64	/* groups nested in a MATCH that irs_rank reads */
-#define MAX_TOKENIZER_ARGS 16	/* words of the table's tokenize option */
 
 struct query_stats {
 	int nphrases;
@@ -83,19 +82,6 @@ struct conn_fields {
 	doc_fields df;
 };
 
-/* A phrase of a statement's MATCH as its text writes it (match_read). */
-struct match_phrase {
-	const char *str;	/* between the quotes, "" not undone */
-	int nstr;
-	int prefix;		/* followed by a star */
-	int ncolsets;
-	const char *colset[MAX_COLSETS];	/* the "{title}" over it, outermost first */
-	int ncolset[MAX_COLSETS];
-};
-
-/* Whether a statement's MATCH can count its phrases' rows (rows_from_forms). */
-enum match_state { MATCH_UNREAD, MATCH_READ, MATCH_UNUSABLE };
-
 /* irs_rank's user data, freed with the connection: what it keeps of the connection's index. */
 struct rank_conn {
 	sqlite3 *db;
@@ -112,7 +98,7 @@ struct rank_conn {
 struct rank_cursor {
 	struct query_stats stats;
 	sqlite3 *db;		/* the connection, for the filters' lookups */
-	fts5_api *fts5;		/* its FTS5, to find the table's tokenizer */
+	fts5_api *fts5;		/* its FTS5, to find the table's tokenizer (phrasecount.h) */
 	struct doc_lengths *lengths;	/* NULL when they cannot serve this statement */
 	struct conn_fields *fields;	/* likewise */
 	sqlite3_int64 version;	/* the statement's SQLITE_FCNTL_DATA_VERSION */
@@ -124,12 +110,8 @@ struct rank_cursor {
 	unsigned char idf_known[MAX_PHRASES];	/* stats.idf[i] is computed */
 	struct inst *inst;
 	int inst_cap;
-	enum match_state match_state;
-	struct match_phrase phrase[MAX_PHRASES];	/* the MATCH's, when match_state is MATCH_READ */
-	int nphrase;
-	sqlite3_stmt *count;	/* rows of one MATCH (rows_from_forms) */
-	fts5_tokenizer tokenizer;	/* the table's tokenizer's methods */
-	Fts5Tokenizer *tok;	/* one with the table's arguments, for a phrase's forms */
+	int counts_opened;	/* phrase_counts_open was asked: counts is what it gave */
+	phrase_counts *counts;	/* the MATCH read, for rows_from_forms; NULL when it cannot be */
 };
 
 /* One row's matches, before the IDFs weigh them; entries past the query's phrases are unset. */
@@ -215,9 +197,7 @@ rank_cursor_free(void *p)
 	if (rc == NULL)
 		return;
 	sqlite3_finalize(rc->lookup);
-	sqlite3_finalize(rc->count);
-	if (rc->tok != NULL)
-		rc->tokenizer.xDelete(rc->tok);
+	phrase_counts_close(rc->counts);
 	docfields_ids_clear(&rc->filter);
 	free(rc->inst);
 	free(rc);
@@ -653,336 +633,27 @@ total_of(const struct parts *p)
 }
 
 /*
- * Reading a MATCH expression as query.c writes it, to find each phrase's
- * text and the column filters over it: "quoted strings" (a star after
- * one makes a prefix), AND, OR, NOT, groups in parentheses, NEAR("a" "b",
- * N) and "{title} : " before a string, a NEAR or a group.  FTS5 numbers
- * the phrases in the order the text writes them.  Anything else (a bare
- * word, "+", "^") and the reading fails: irs_rank then keeps xQueryPhrase.
- */
-struct match_reader {
-	const char *s;
-	size_t pos;
-	struct rank_cursor *cur;
-	int ncolsets;
-	const char *colset[MAX_COLSETS];
-	int ncolset[MAX_COLSETS];
-	int depth;
-};
-
-static int read_primary(struct match_reader *r);
-
-static void
-skip_spaces(struct match_reader *r)
-{
-	while (r->s[r->pos] == ' ' || r->s[r->pos] == '\t' || r->s[r->pos] == '\n' || r->s[r->pos] == '\r')
-		r->pos++;
-}
-
-/* Whether the text at the reader is the word w (and not the start of a longer bare word). */
-static int
-at_word(const struct match_reader *r, const char *w)
-{
-	size_t n = strlen(w);
-	unsigned char next = (unsigned char)r->s[r->pos + n];
-
-	return strncmp(r->s + r->pos, w, n) == 0 &&
-	       !(next >= 0x80 || next == '_' || (next >= '0' && next <= '9') || (next >= 'a' && next <= 'z') ||
-		 (next >= 'A' && next <= 'Z'));
-}
-
-/* A quoted string, and a star after it: one phrase, under the column filters in force. */
-static int
-read_string(struct match_reader *r)
-{
-	struct rank_cursor *cur = r->cur;
-	struct match_phrase *p;
-	size_t i = r->pos + 1;
-
-	for (;; i++) {
-		if (r->s[i] == '\0')
-			return -1;
-		if (r->s[i] == '"' && r->s[i + 1] != '"')
-			break;
-		if (r->s[i] == '"')
-			i++;
-	}
-	if (cur->nphrase == MAX_PHRASES || i - r->pos - 1 > INT32_MAX)
-		return -1;
-	p = &cur->phrase[cur->nphrase++];
-	p->str = r->s + r->pos + 1;
-	p->nstr = (int)(i - r->pos - 1);
-	p->ncolsets = r->ncolsets;
-	memcpy(p->colset, r->colset, sizeof(p->colset));
-	memcpy(p->ncolset, r->ncolset, sizeof(p->ncolset));
-	r->pos = i + 1;
-	skip_spaces(r);
-	p->prefix = r->s[r->pos] == '*';
-	if (p->prefix)
-		r->pos++;
-	return 0;
-}
-
-/* NEAR("a" "b", N), at NEAR. */
-static int
-read_near(struct match_reader *r)
-{
-	r->pos += 4;
-	skip_spaces(r);
-	if (r->s[r->pos++] != '(')
-		return -1;
-	for (;;) {
-		skip_spaces(r);
-		if (r->s[r->pos] == '"') {
-			if (read_string(r) != 0)
-				return -1;
-		} else if (r->s[r->pos] == ',') {
-			r->pos++;
-			skip_spaces(r);
-			while (r->s[r->pos] >= '0' && r->s[r->pos] <= '9')
-				r->pos++;
-		} else if (r->s[r->pos] == ')') {
-			r->pos++;
-			return 0;
-		} else {
-			return -1;
-		}
-	}
-}
-
-/* Terms joined by AND, OR, NOT up to the end of the text, or with closing to a ")". */
-static int
-read_terms(struct match_reader *r, int closing)
-{
-	if (++r->depth > MAX_MATCH_DEPTH)
-		return -1;
-	for (;;) {
-		skip_spaces(r);
-		if (r->s[r->pos] == '\0')
-			break;
-		if (r->s[r->pos] == ')') {
-			if (!closing)
-				return -1;
-			r->pos++;
-			r->depth--;
-			return 0;
-		}
-		if (at_word(r, "AND") || at_word(r, "NOT"))
-			r->pos += 3;
-		else if (at_word(r, "OR"))
-			r->pos += 2;
-		else if (read_primary(r) != 0)
-			return -1;
-	}
-	r->depth--;
-	return closing ? -1 : 0;
-}
-
-/* "{title author} : " and what it filters. */
-static int
-read_colset(struct match_reader *r)
-{
-	const char *end = strchr(r->s + r->pos, '}');
-	int rc;
-
-	if (end == NULL || r->ncolsets == MAX_COLSETS)
-		return -1;
-	r->colset[r->ncolsets] = r->s + r->pos;
-	r->ncolset[r->ncolsets] = (int)(end + 1 - (r->s + r->pos));
-	r->pos = (size_t)(end + 1 - r->s);
-	skip_spaces(r);
-	if (r->s[r->pos++] != ':')
-		return -1;
-	r->ncolsets++;
-	rc = read_primary(r);
-	r->ncolsets--;
-	return rc;
-}
-
-/* A string, a NEAR, a group in parentheses, or a column filter over one of them. */
-static int
-read_primary(struct match_reader *r)
-{
-	skip_spaces(r);
-	if (r->s[r->pos] == '"')
-		return read_string(r);
-	if (r->s[r->pos] == '{')
-		return read_colset(r);
-	if (r->s[r->pos] == '(') {
-		r->pos++;
-		return read_terms(r, 1);
-	}
-	if (strncmp(r->s + r->pos, "NEAR", 4) == 0)
-		return read_near(r);
-	return -1;
-}
-
-/*
- * The table's tokenize option ("irsearch english russian", as store.c
- * writes it) into args: SQLITE_OK, SQLITE_DONE when it is not there or
- * not written that way, or an error.
- */
-static int
-table_tokenize_option(sqlite3 *db, char *args, size_t cap)
-{
-	sqlite3_stmt *st = NULL;
-	const char *sql, *start, *end;
-	int rc = sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'fts'", -1,
-				    &st, NULL);
-
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rc = SQLITE_DONE;
-		if ((sql = (const char *)sqlite3_column_text(st, 0)) != NULL &&
-		    (start = strstr(sql, "tokenize='")) != NULL && (end = strchr(start += 10, '\'')) != NULL &&
-		    (size_t)(end - start) < cap) {
-			memcpy(args, start, (size_t)(end - start));
-			args[end - start] = '\0';
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/*
- * The table's tokenizer, with the arguments of its tokenize option: a
- * phrase's forms are what it emits for the phrase's text.  SQLITE_OK
- * with cur->tok, or SQLITE_OK without it when the option cannot be read
- * that way, or an error (memory, interruption).
- */
-static int
-open_tokenizer(struct rank_cursor *cur)
-{
-	const char *argv[MAX_TOKENIZER_ARGS];
-	char args[256], *w, *save = NULL;
-	void *ud = NULL;
-	int argc = 0, rc;
-
-	if (cur->fts5 == NULL || (rc = table_tokenize_option(cur->db, args, sizeof(args))) == SQLITE_DONE)
-		return SQLITE_OK;
-	if (rc != SQLITE_OK)
-		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
-	for (w = strtok_r(args, " ", &save); w != NULL && argc < MAX_TOKENIZER_ARGS - 1;
-	     w = strtok_r(NULL, " ", &save))
-		argv[argc++] = w;
-	argv[argc++] = "uncached";	/* it lives for one statement */
-	if (w != NULL || strcmp(argv[0], IRS_TOKENIZER_NAME) != 0 ||
-	    cur->fts5->xFindTokenizer(cur->fts5, IRS_TOKENIZER_NAME, &ud, &cur->tokenizer) != SQLITE_OK)
-		return SQLITE_OK;
-	if ((rc = cur->tokenizer.xCreate(ud, argv + 1, argc - 1, &cur->tok)) != SQLITE_OK)
-		cur->tok = NULL;
-	return rc == SQLITE_NOMEM ? rc : SQLITE_OK;
-}
-
-/*
- * Reads the statement's MATCH once: its phrases, as many as FTS5 counts,
- * the table's tokenizer and the count statement.  What cannot be read
- * leaves the statement to xQueryPhrase (MATCH_UNUSABLE).
- */
-static int
-match_read(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *cur, const char *match)
-{
-	struct match_reader r;
-	int rc;
-
-	cur->match_state = MATCH_UNUSABLE;
-	memset(&r, 0, sizeof(r));
-	r.s = match;
-	r.cur = cur;
-	if (cur->db == NULL || read_terms(&r, 0) != 0 || cur->nphrase != api->xPhraseCount(fts))
-		return SQLITE_OK;
-	if ((rc = open_tokenizer(cur)) != SQLITE_OK || cur->tok == NULL)
-		return rc;
-	rc = sqlite3_prepare_v2(cur->db, "SELECT count(*) FROM fts WHERE fts MATCH ?1", -1, &cur->count, NULL);
-	if (rc == SQLITE_OK)
-		cur->match_state = MATCH_READ;
-	return rc == SQLITE_NOMEM ? rc : SQLITE_OK;
-}
-
-/* The count's MATCH as the forms of a phrase come from the tokenizer. */
-struct forms {
-	sqlite3_str *expr;
-	int positions;		/* tokens not colocated: 1 for a phrase of one word */
-	int n;
-};
-
-/* Adds a token the tokenizer emits for the phrase to the OR of its forms, each exact and quoted. */
-static int
-on_form(void *ctx, int tflags, const char *t, int n, int start, int end)
-{
-	struct forms *f = ctx;
-	int i, from = 0;
-
-	(void)start, (void)end;
-	/* As FTS5 builds a phrase: a token colocated with none before it starts a position. */
-	if (!(tflags & FTS5_TOKEN_COLOCATED) || f->n == 0)
-		f->positions++;
-	if (f->positions > 1)
-		return SQLITE_OK;
-	if (f->n++ > 0)
-		sqlite3_str_appendall(f->expr, " OR ");
-	sqlite3_str_appendchar(f->expr, 1, '"');
-	sqlite3_str_appendchar(f->expr, 1, IRS_EXACT_MARK);
-	for (i = 0; i < n; i++)
-		if (t[i] == '"') {
-			sqlite3_str_append(f->expr, t + from, i + 1 - from);
-			from = i;	/* the quote again: doubled */
-		}
-	sqlite3_str_append(f->expr, t + from, n - from);
-	sqlite3_str_appendchar(f->expr, 1, '"');
-	return SQLITE_OK;
-}
-
-/*
- * The rows holding phrase i, from its forms' doclists: *counted says
- * whether it could (a phrase of one word, no prefix, a MATCH read),
- * else the caller asks xQueryPhrase.
+ * The rows holding phrase i, from its forms' doclists (phrasecount.h):
+ * *counted says whether it could (a phrase of one word, no prefix, a
+ * MATCH read), else the caller asks xQueryPhrase.  The MATCH is read
+ * the first time a statement asks.
  */
 static int
 rows_from_forms(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *cur, const char *match, int i,
 		sqlite3_int64 *n, int *counted)
 {
-	struct match_phrase *p;
-	struct forms f = { NULL, 0, 0 };
-	char *text, *expr;
-	int rc, k, len = 0;
+	int rc;
 
 	*counted = 0;
-	if (cur->match_state == MATCH_UNREAD && (rc = match_read(api, fts, cur, match)) != SQLITE_OK)
-		return rc;
-	if (cur->match_state != MATCH_READ || (p = &cur->phrase[i])->prefix || api->xPhraseSize(fts, i) != 1)
+	if (!cur->counts_opened) {
+		cur->counts_opened = 1;
+		if ((rc = phrase_counts_open(cur->db, cur->fts5, match, api->xPhraseCount(fts), &cur->counts)) !=
+		    SQLITE_OK)
+			return rc;
+	}
+	if (cur->counts == NULL)
 		return SQLITE_OK;
-	/* The string as FTS5 hands it to the tokenizer: "" undone. */
-	if ((text = malloc((size_t)p->nstr + 1)) == NULL)
-		return SQLITE_NOMEM;
-	for (k = 0; k < p->nstr; k++) {
-		text[len++] = p->str[k];
-		if (p->str[k] == '"')
-			k++;
-	}
-	f.expr = sqlite3_str_new(cur->db);
-	for (k = 0; k < p->ncolsets; k++)
-		sqlite3_str_appendf(f.expr, "%.*s : (", p->ncolset[k], p->colset[k]);
-	rc = cur->tokenizer.xTokenize(cur->tok, &f, FTS5_TOKENIZE_QUERY, text, len, on_form);
-	free(text);
-	for (k = 0; k < p->ncolsets; k++)
-		sqlite3_str_appendchar(f.expr, 1, ')');
-	if (rc == SQLITE_OK)
-		rc = sqlite3_str_errcode(f.expr);
-	expr = sqlite3_str_finish(f.expr);
-	if (rc != SQLITE_OK || f.positions != 1) {
-		sqlite3_free(expr);
-		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
-	}
-	sqlite3_bind_text(cur->count, 1, expr, -1, sqlite3_free);
-	if ((rc = sqlite3_step(cur->count)) == SQLITE_ROW) {
-		*n = sqlite3_column_int64(cur->count, 0);
-		*counted = 1;
-		rc = SQLITE_OK;
-	}
-	sqlite3_reset(cur->count);
-	sqlite3_clear_bindings(cur->count);
-	return rc;
+	return phrase_counts_rows(cur->counts, i, api->xPhraseSize(fts, i), n, counted);
 }
 
 /*

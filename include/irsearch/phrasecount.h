@@ -1,0 +1,51 @@
+/*
+ * phrasecount.h - the rows holding a phrase of one word, counted from its
+ * forms' doclists, for irs_rank (rank.h): a statement's MATCH expression
+ * read as query.c writes it (quoted strings, AND, OR, NOT, groups,
+ * NEAR(...), "{col} : "), the table's tokenizer asked for the forms of
+ * a phrase's word, and a count of "{col} : (form OR form ...)" as exact
+ * terms, which FTS5 walks without building position lists, where
+ * xQueryPhrase merges the forms' position lists row by row only to count
+ * the rows.  The same rows, so the same IDF.  Owns the reading of the
+ * text, the tokenizer instance and the count statement of one statement;
+ * does not own the IDF or the score (rank.c), nor the MATCH's text (the
+ * caller's).
+ */
+#ifndef IRSEARCH_PHRASECOUNT_H
+#define IRSEARCH_PHRASECOUNT_H
+
+#include <sqlite3.h>
+
+#define PHRASE_COUNTS_MAX_PHRASES 64	/* phrases of a MATCH read; one with more is not */
+#define PHRASE_COUNTS_MAX_COLSETS 4	/* column filters nested over one phrase of a MATCH */
+#define PHRASE_COUNTS_MAX_DEPTH 64	/* groups nested in a MATCH read */
+#define PHRASE_COUNTS_MAX_TOKENIZER_ARGS 16	/* words of the table's tokenize option */
+
+typedef struct phrase_counts phrase_counts;
+
+/*
+ * Reads match, the MATCH of a statement on db's fts table, for which FTS5
+ * counts nphrases phrases, and makes what counting needs: the table's
+ * tokenizer, from fts5 (the connection's), and the count statement.
+ * SQLITE_OK with *out (caller frees with phrase_counts_close); SQLITE_OK
+ * with *out NULL when the text cannot be read so (another syntax than
+ * query.c writes, another count of phrases, a tokenize option not
+ * written as store.c writes it, no db or fts5): the caller then counts
+ * otherwise; or an error (SQLITE_NOMEM, SQLITE_INTERRUPT), *out NULL.
+ * match must outlive *out.
+ */
+int phrase_counts_open(sqlite3 *db, fts5_api *fts5, const char *match, int nphrases, phrase_counts **out);
+
+/*
+ * The rows of the table holding phrase i (FTS5's number) of pc's MATCH,
+ * of phrase_size tokens (xPhraseSize), into *n, under the column filters
+ * the text puts over it: *counted says whether it could (a phrase of one
+ * word, no prefix), else the caller counts otherwise.  SQLITE_OK, or an
+ * error of the tokenizer or the count statement.
+ */
+int phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, int *counted);
+
+/* Frees pc; accepts NULL. */
+void phrase_counts_close(phrase_counts *pc);
+
+#endif

@@ -1,0 +1,395 @@
+/*
+ * phrasecount.c - the rows holding a phrase of one word, from its forms'
+ * doclists (see phrasecount.h).
+ *
+ * irs_rank needs each phrase's count of rows for its IDF, and a word is
+ * not one FTS5 term: the tokenizer widens it into its indexed forms as
+ * colocated synonyms, and xQueryPhrase merges the forms' position lists
+ * at every row just to count it.  Here the MATCH's text gives each
+ * phrase's string and the column filters over it, the table's tokenizer
+ * its forms, and "{col} : (form OR form ...)" as exact terms is counted
+ * instead.  A text read otherwise than FTS5 reads it would count other
+ * phrases: what is not read exactly as query.c writes it is refused.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irsearch/phrasecount.h"
+#include "irsearch/tokenize.h"
+
+/* A phrase of a statement's MATCH as its text writes it. */
+struct match_phrase {
+	const char *str;	/* between the quotes, "" not undone */
+	int nstr;
+	int prefix;		/* followed by a star */
+	int ncolsets;
+	const char *colset[PHRASE_COUNTS_MAX_COLSETS];	/* the "{title}" over it, outermost first */
+	int ncolset[PHRASE_COUNTS_MAX_COLSETS];
+};
+
+/* One statement's MATCH read, with the table's tokenizer and the count statement. */
+struct phrase_counts {
+	sqlite3 *db;
+	fts5_api *fts5;		/* the connection's, to find the table's tokenizer */
+	struct match_phrase phrase[PHRASE_COUNTS_MAX_PHRASES];
+	int nphrase;
+	sqlite3_stmt *count;	/* rows of one MATCH (phrase_counts_rows) */
+	fts5_tokenizer tokenizer;	/* the table's tokenizer's methods */
+	Fts5Tokenizer *tok;	/* one with the table's arguments, for a phrase's forms */
+};
+
+/*
+ * Reading a MATCH expression as query.c writes it, to find each phrase's
+ * text and the column filters over it: "quoted strings" (a star after
+ * one makes a prefix), AND, OR, NOT, groups in parentheses, NEAR("a" "b",
+ * N) and "{title} : " before a string, a NEAR or a group.  FTS5 numbers
+ * the phrases in the order the text writes them.  Anything else (a bare
+ * word, "+", "^") and the reading fails: irs_rank then keeps xQueryPhrase
+ * (phrase_counts_open gives no counts).
+ */
+struct match_reader {
+	const char *s;
+	size_t pos;
+	struct phrase_counts *pc;
+	int ncolsets;
+	const char *colset[PHRASE_COUNTS_MAX_COLSETS];
+	int ncolset[PHRASE_COUNTS_MAX_COLSETS];
+	int depth;
+};
+
+static int read_primary(struct match_reader *r);
+
+static void
+skip_spaces(struct match_reader *r)
+{
+	while (r->s[r->pos] == ' ' || r->s[r->pos] == '\t' || r->s[r->pos] == '\n' || r->s[r->pos] == '\r')
+		r->pos++;
+}
+
+/* Whether the text at the reader is the word w (and not the start of a longer bare word). */
+static int
+at_word(const struct match_reader *r, const char *w)
+{
+	size_t n = strlen(w);
+	unsigned char next = (unsigned char)r->s[r->pos + n];
+
+	return strncmp(r->s + r->pos, w, n) == 0 &&
+	       !(next >= 0x80 || next == '_' || (next >= '0' && next <= '9') || (next >= 'a' && next <= 'z') ||
+		 (next >= 'A' && next <= 'Z'));
+}
+
+/* A quoted string, and a star after it: one phrase, under the column filters in force. */
+static int
+read_string(struct match_reader *r)
+{
+	struct phrase_counts *pc = r->pc;
+	struct match_phrase *p;
+	size_t i = r->pos + 1;
+
+	for (;; i++) {
+		if (r->s[i] == '\0')
+			return -1;
+		if (r->s[i] == '"' && r->s[i + 1] != '"')
+			break;
+		if (r->s[i] == '"')
+			i++;
+	}
+	if (pc->nphrase == PHRASE_COUNTS_MAX_PHRASES || i - r->pos - 1 > INT32_MAX)
+		return -1;
+	p = &pc->phrase[pc->nphrase++];
+	p->str = r->s + r->pos + 1;
+	p->nstr = (int)(i - r->pos - 1);
+	p->ncolsets = r->ncolsets;
+	memcpy(p->colset, r->colset, sizeof(p->colset));
+	memcpy(p->ncolset, r->ncolset, sizeof(p->ncolset));
+	r->pos = i + 1;
+	skip_spaces(r);
+	p->prefix = r->s[r->pos] == '*';
+	if (p->prefix)
+		r->pos++;
+	return 0;
+}
+
+/* NEAR("a" "b", N), at NEAR. */
+static int
+read_near(struct match_reader *r)
+{
+	r->pos += 4;
+	skip_spaces(r);
+	if (r->s[r->pos++] != '(')
+		return -1;
+	for (;;) {
+		skip_spaces(r);
+		if (r->s[r->pos] == '"') {
+			if (read_string(r) != 0)
+				return -1;
+		} else if (r->s[r->pos] == ',') {
+			r->pos++;
+			skip_spaces(r);
+			while (r->s[r->pos] >= '0' && r->s[r->pos] <= '9')
+				r->pos++;
+		} else if (r->s[r->pos] == ')') {
+			r->pos++;
+			return 0;
+		} else {
+			return -1;
+		}
+	}
+}
+
+/* Terms joined by AND, OR, NOT up to the end of the text, or with closing to a ")". */
+static int
+read_terms(struct match_reader *r, int closing)
+{
+	if (++r->depth > PHRASE_COUNTS_MAX_DEPTH)
+		return -1;
+	for (;;) {
+		skip_spaces(r);
+		if (r->s[r->pos] == '\0')
+			break;
+		if (r->s[r->pos] == ')') {
+			if (!closing)
+				return -1;
+			r->pos++;
+			r->depth--;
+			return 0;
+		}
+		if (at_word(r, "AND") || at_word(r, "NOT"))
+			r->pos += 3;
+		else if (at_word(r, "OR"))
+			r->pos += 2;
+		else if (read_primary(r) != 0)
+			return -1;
+	}
+	r->depth--;
+	return closing ? -1 : 0;
+}
+
+/* "{title author} : " and what it filters. */
+static int
+read_colset(struct match_reader *r)
+{
+	const char *end = strchr(r->s + r->pos, '}');
+	int rc;
+
+	if (end == NULL || r->ncolsets == PHRASE_COUNTS_MAX_COLSETS)
+		return -1;
+	r->colset[r->ncolsets] = r->s + r->pos;
+	r->ncolset[r->ncolsets] = (int)(end + 1 - (r->s + r->pos));
+	r->pos = (size_t)(end + 1 - r->s);
+	skip_spaces(r);
+	if (r->s[r->pos++] != ':')
+		return -1;
+	r->ncolsets++;
+	rc = read_primary(r);
+	r->ncolsets--;
+	return rc;
+}
+
+/* A string, a NEAR, a group in parentheses, or a column filter over one of them. */
+static int
+read_primary(struct match_reader *r)
+{
+	skip_spaces(r);
+	if (r->s[r->pos] == '"')
+		return read_string(r);
+	if (r->s[r->pos] == '{')
+		return read_colset(r);
+	if (r->s[r->pos] == '(') {
+		r->pos++;
+		return read_terms(r, 1);
+	}
+	if (strncmp(r->s + r->pos, "NEAR", 4) == 0)
+		return read_near(r);
+	return -1;
+}
+
+/*
+ * The table's tokenize option ("irsearch english russian", as store.c
+ * writes it) into args: SQLITE_OK, SQLITE_DONE when it is not there or
+ * not written that way, or an error.
+ */
+static int
+table_tokenize_option(sqlite3 *db, char *args, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	const char *sql, *start, *end;
+	int rc = sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'fts'", -1,
+				    &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = SQLITE_DONE;
+		if ((sql = (const char *)sqlite3_column_text(st, 0)) != NULL &&
+		    (start = strstr(sql, "tokenize='")) != NULL && (end = strchr(start += 10, '\'')) != NULL &&
+		    (size_t)(end - start) < cap) {
+			memcpy(args, start, (size_t)(end - start));
+			args[end - start] = '\0';
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * The table's tokenizer, with the arguments of its tokenize option: a
+ * phrase's forms are what it emits for the phrase's text.  SQLITE_OK
+ * with pc->tok, or SQLITE_OK without it when the option cannot be read
+ * that way, or an error (memory, interruption).
+ */
+static int
+open_tokenizer(struct phrase_counts *pc)
+{
+	const char *argv[PHRASE_COUNTS_MAX_TOKENIZER_ARGS];
+	char args[256], *w, *save = NULL;
+	void *ud = NULL;
+	int argc = 0, rc;
+
+	if (pc->fts5 == NULL || (rc = table_tokenize_option(pc->db, args, sizeof(args))) == SQLITE_DONE)
+		return SQLITE_OK;
+	if (rc != SQLITE_OK)
+		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
+	for (w = strtok_r(args, " ", &save); w != NULL && argc < PHRASE_COUNTS_MAX_TOKENIZER_ARGS - 1;
+	     w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	argv[argc++] = "uncached";	/* it lives for one statement */
+	if (w != NULL || strcmp(argv[0], IRS_TOKENIZER_NAME) != 0 ||
+	    pc->fts5->xFindTokenizer(pc->fts5, IRS_TOKENIZER_NAME, &ud, &pc->tokenizer) != SQLITE_OK)
+		return SQLITE_OK;
+	if ((rc = pc->tokenizer.xCreate(ud, argv + 1, argc - 1, &pc->tok)) != SQLITE_OK)
+		pc->tok = NULL;
+	return rc == SQLITE_NOMEM ? rc : SQLITE_OK;
+}
+
+/* The count's MATCH as the forms of a phrase come from the tokenizer. */
+struct forms {
+	sqlite3_str *expr;
+	int positions;		/* tokens not colocated: 1 for a phrase of one word */
+	int n;
+};
+
+/* Adds a token the tokenizer emits for the phrase to the OR of its forms, each exact and quoted. */
+static int
+on_form(void *ctx, int tflags, const char *t, int n, int start, int end)
+{
+	struct forms *f = ctx;
+	int i, from = 0;
+
+	(void)start, (void)end;
+	/* As FTS5 builds a phrase: a token colocated with none before it starts a position. */
+	if (!(tflags & FTS5_TOKEN_COLOCATED) || f->n == 0)
+		f->positions++;
+	if (f->positions > 1)
+		return SQLITE_OK;
+	if (f->n++ > 0)
+		sqlite3_str_appendall(f->expr, " OR ");
+	sqlite3_str_appendchar(f->expr, 1, '"');
+	sqlite3_str_appendchar(f->expr, 1, IRS_EXACT_MARK);
+	for (i = 0; i < n; i++)
+		if (t[i] == '"') {
+			sqlite3_str_append(f->expr, t + from, i + 1 - from);
+			from = i;	/* the quote again: doubled */
+		}
+	sqlite3_str_append(f->expr, t + from, n - from);
+	sqlite3_str_appendchar(f->expr, 1, '"');
+	return SQLITE_OK;
+}
+
+/*
+ * Reads the statement's MATCH once: its phrases, as many as FTS5 counts,
+ * the table's tokenizer and the count statement.  What cannot be read
+ * leaves the statement to the caller's other count (*out NULL).
+ */
+int
+phrase_counts_open(sqlite3 *db, fts5_api *fts5, const char *match, int nphrases, phrase_counts **out)
+{
+	struct match_reader r;
+	phrase_counts *pc;
+	int rc;
+
+	*out = NULL;
+	if (db == NULL || match == NULL)
+		return SQLITE_OK;
+	if ((pc = calloc(1, sizeof(*pc))) == NULL)
+		return SQLITE_NOMEM;
+	pc->db = db;
+	pc->fts5 = fts5;
+	memset(&r, 0, sizeof(r));
+	r.s = match;
+	r.pc = pc;
+	if (read_terms(&r, 0) != 0 || pc->nphrase != nphrases) {
+		phrase_counts_close(pc);
+		return SQLITE_OK;
+	}
+	if ((rc = open_tokenizer(pc)) != SQLITE_OK || pc->tok == NULL) {
+		phrase_counts_close(pc);
+		return rc;
+	}
+	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM fts WHERE fts MATCH ?1", -1, &pc->count, NULL);
+	if (rc == SQLITE_OK)
+		*out = pc;
+	else
+		phrase_counts_close(pc);
+	return rc == SQLITE_NOMEM ? rc : SQLITE_OK;
+}
+
+void
+phrase_counts_close(phrase_counts *pc)
+{
+	if (pc == NULL)
+		return;
+	sqlite3_finalize(pc->count);
+	if (pc->tok != NULL)
+		pc->tokenizer.xDelete(pc->tok);
+	free(pc);
+}
+
+/*
+ * The rows holding phrase i, from its forms' doclists: *counted says
+ * whether it could (a phrase of one word, no prefix), else the caller
+ * asks xQueryPhrase.
+ */
+int
+phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, int *counted)
+{
+	struct match_phrase *p;
+	struct forms f = { NULL, 0, 0 };
+	char *text, *expr;
+	int rc, k, len = 0;
+
+	*counted = 0;
+	if (i < 0 || i >= pc->nphrase || (p = &pc->phrase[i])->prefix || phrase_size != 1)
+		return SQLITE_OK;
+	/* The string as FTS5 hands it to the tokenizer: "" undone. */
+	if ((text = malloc((size_t)p->nstr + 1)) == NULL)
+		return SQLITE_NOMEM;
+	for (k = 0; k < p->nstr; k++) {
+		text[len++] = p->str[k];
+		if (p->str[k] == '"')
+			k++;
+	}
+	f.expr = sqlite3_str_new(pc->db);
+	for (k = 0; k < p->ncolsets; k++)
+		sqlite3_str_appendf(f.expr, "%.*s : (", p->ncolset[k], p->colset[k]);
+	rc = pc->tokenizer.xTokenize(pc->tok, &f, FTS5_TOKENIZE_QUERY, text, len, on_form);
+	free(text);
+	for (k = 0; k < p->ncolsets; k++)
+		sqlite3_str_appendchar(f.expr, 1, ')');
+	if (rc == SQLITE_OK)
+		rc = sqlite3_str_errcode(f.expr);
+	expr = sqlite3_str_finish(f.expr);
+	if (rc != SQLITE_OK || f.positions != 1) {
+		sqlite3_free(expr);
+		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
+	}
+	sqlite3_bind_text(pc->count, 1, expr, -1, sqlite3_free);
+	if ((rc = sqlite3_step(pc->count)) == SQLITE_ROW) {
+		*n = sqlite3_column_int64(pc->count, 0);
+		*counted = 1;
+		rc = SQLITE_OK;
+	}
+	sqlite3_reset(pc->count);
+	sqlite3_clear_bindings(pc->count);
+	return rc;
+}

@@ -1,0 +1,226 @@
+/*
+ * test_phrasecount.c - a phrase of one word counted from its forms holds
+ * the rows FTS5 finds for the phrase, under its column filters; what
+ * query.c does not write, or a prefix or a phrase of several words, is
+ * left to the caller.  (irs_rank's scores with these counts against
+ * xQueryPhrase's: test_rank.c.)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "irsearch/phrasecount.h"
+#include "irsearch/tokenize.h"
+
+static sqlite3 *
+open_index(const char *tokenize)
+{
+	static const char *words[] = { "policy", "policies", "summit", "security", "secure", "trade" };
+	sqlite3 *db = NULL;
+	irs_error e = { IRS_OK, "" };
+	char sql[512];
+	int i;
+
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(tokenize_register(db, &e), IRS_OK);
+	snprintf(sql, sizeof(sql), "%s; CREATE VIRTUAL TABLE fts USING fts5(title, author, body, tokenize='%s')",
+		 IRS_VOCABULARY_SCHEMA, tokenize);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("creating the table: %s", sqlite3_errmsg(db));
+	for (i = 0; i < 60; i++) {
+		snprintf(sql, sizeof(sql), "INSERT INTO fts(title, body) VALUES('%s report', '%s and %s')",
+			 words[i % 6], words[(i / 6) % 6], words[(i * 7) % 6]);
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			fail_msg("insert: %s", sqlite3_errmsg(db));
+	}
+	return db;
+}
+
+static int
+on_count(void *ud, int ncols, char **values, char **names)
+{
+	(void)ncols, (void)names;
+	*(sqlite3_int64 *)ud = strtoll(values[0], NULL, 10);
+	return 0;
+}
+
+/* The rows FTS5 finds for match. */
+static sqlite3_int64
+rows_of(sqlite3 *db, const char *match)
+{
+	char *sql = sqlite3_mprintf("SELECT count(*) FROM fts WHERE fts MATCH %Q", match);
+	sqlite3_int64 n = -1;
+
+	assert_non_null(sql);
+	assert_int_equal(sqlite3_exec(db, sql, on_count, &n, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	return n;
+}
+
+static int
+open_group(void **state)
+{
+	*state = open_index("irsearch english");
+	return 0;
+}
+
+static int
+close_group(void **state)
+{
+	sqlite3_close(*state);
+	return 0;
+}
+
+static fts5_api *
+fts5_of(sqlite3 *db)
+{
+	irs_error e = { IRS_OK, "" };
+	fts5_api *api = tokenize_fts5_api(db, &e);
+
+	assert_non_null(api);
+	return api;
+}
+
+static void
+a_word_counts_the_rows_fts5_finds_for_it(void **state)
+{
+	static const struct {
+		const char *match;
+		int nphrases, phrase;
+		const char *alone;	/* the phrase alone, as FTS5 reads it */
+	} cases[] = {
+		{ "\"policy\"", 1, 0, "\"policy\"" },
+		{ "\"summit\" AND \"policies\"", 2, 1, "\"policies\"" },
+		{ "{title} : \"policy\" AND \"trade\"", 2, 0, "{title} : \"policy\"" },
+		{ "{title body} : ({body} : \"secure\" OR \"trade\")", 2, 0, "{title body} : ({body} : \"secure\")" },
+		{ "(\"trade\" OR (\"summit\" NOT \"security\")) AND \"secure\"", 4, 2, "\"security\"" },
+		{ "NEAR(\"policy\" \"trade\", 5) AND \"summit\"", 3, 1, "\"trade\"" },
+	};
+	sqlite3 *db = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		phrase_counts *pc = NULL;
+		sqlite3_int64 n = -1;
+		int counted = 0;
+
+		assert_int_equal(phrase_counts_open(db, fts5_of(db), cases[i].match, cases[i].nphrases, &pc), SQLITE_OK);
+		if (pc == NULL)
+			fail_msg("%s: not read", cases[i].match);
+		assert_int_equal(phrase_counts_rows(pc, cases[i].phrase, 1, &n, &counted), SQLITE_OK);
+		if (!counted || n != rows_of(db, cases[i].alone) || n == 0)
+			fail_msg("%s: %lld rows counted (%d), FTS5 finds %lld", cases[i].match, (long long)n, counted,
+				 (long long)rows_of(db, cases[i].alone));
+		phrase_counts_close(pc);
+	}
+}
+
+static void
+a_prefix_a_longer_phrase_or_another_number_is_not_counted(void **state)
+{
+	sqlite3 *db = *state;
+	phrase_counts *pc = NULL;
+	sqlite3_int64 n = -1;
+	int counted = 1;
+
+	assert_int_equal(phrase_counts_open(db, fts5_of(db), "\"secur\"* AND \"policy report\"", 2, &pc), SQLITE_OK);
+	assert_non_null(pc);
+	assert_int_equal(phrase_counts_rows(pc, 0, 1, &n, &counted), SQLITE_OK);
+	assert_int_equal(counted, 0);	/* a prefix */
+	assert_int_equal(phrase_counts_rows(pc, 1, 2, &n, &counted), SQLITE_OK);
+	assert_int_equal(counted, 0);	/* two words */
+	assert_int_equal(phrase_counts_rows(pc, 2, 1, &n, &counted), SQLITE_OK);
+	assert_int_equal(counted, 0);	/* no such phrase */
+	assert_int_equal(phrase_counts_rows(pc, -1, 1, &n, &counted), SQLITE_OK);
+	assert_int_equal(counted, 0);
+	assert_int_equal(n, -1);
+	phrase_counts_close(pc);
+	phrase_counts_close(NULL);
+}
+
+/* "\"policy\"" in depth groups, into buf. */
+static void
+nested(char *buf, size_t cap, int depth)
+{
+	assert_true((size_t)depth * 2 + 9 <= cap);
+	memset(buf, '(', (size_t)depth);
+	memcpy(buf + depth, "\"policy\"", 8);
+	memset(buf + depth + 8, ')', (size_t)depth);
+	buf[depth * 2 + 8] = '\0';
+}
+
+/*
+ * A text query.c does not write, or one FTS5 counts otherwise, or a table
+ * of another tokenizer, gives no counts (and no error).
+ */
+static void
+a_text_read_otherwise_than_fts5_reads_it_gives_no_counts(void **state)
+{
+	static const struct {
+		const char *match;
+		int nphrases;
+	} cases[] = {
+		{ "policy AND trade", 2 },	/* bare words */
+		{ "\"policy\" + \"trade\"", 2 },
+		{ "^\"policy\"", 1 },
+		{ "title : \"policy\"", 1 },
+		{ "\"policy", 1 },		/* an unclosed string */
+		{ "(\"policy\"", 1 },		/* an unclosed group */
+		{ "\"policy\")", 1 },
+		{ "{title : \"policy\"", 1 },
+		{ "{title} \"policy\"", 1 },	/* no colon */
+		{ "NEAR \"policy\"", 1 },
+		{ "NEAR(\"policy\" trade)", 2 },
+		{ "\"policy\" AND \"trade\"", 3 },	/* FTS5 counts another number */
+		{ "\"policy\" AND \"trade\"", 1 },
+		{ "{a}:{b}:{c}:{d}:{e}: \"policy\"", 1 },	/* more column filters than kept */
+	};
+	sqlite3 *db = *state, *other;
+	phrase_counts *pc = NULL;
+	char deep[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(phrase_counts_open(db, fts5_of(db), cases[i].match, cases[i].nphrases, &pc), SQLITE_OK);
+		if (pc != NULL)
+			fail_msg("%s read as %d phrases", cases[i].match, cases[i].nphrases);
+	}
+	/* Groups nested as deep as PHRASE_COUNTS_MAX_DEPTH allows (the text itself is one), and one deeper. */
+	nested(deep, sizeof(deep), PHRASE_COUNTS_MAX_DEPTH - 1);
+	assert_int_equal(phrase_counts_open(db, fts5_of(db), deep, 1, &pc), SQLITE_OK);
+	assert_non_null(pc);
+	phrase_counts_close(pc);
+	nested(deep, sizeof(deep), PHRASE_COUNTS_MAX_DEPTH);
+	assert_int_equal(phrase_counts_open(db, fts5_of(db), deep, 1, &pc), SQLITE_OK);
+	assert_null(pc);
+	/* No connection, no FTS5, no text: nothing to count with. */
+	assert_int_equal(phrase_counts_open(NULL, fts5_of(db), "\"policy\"", 1, &pc), SQLITE_OK);
+	assert_null(pc);
+	assert_int_equal(phrase_counts_open(db, NULL, "\"policy\"", 1, &pc), SQLITE_OK);
+	assert_null(pc);
+	assert_int_equal(phrase_counts_open(db, fts5_of(db), NULL, 1, &pc), SQLITE_OK);
+	assert_null(pc);
+	/* A table whose tokenize option is not the irsearch tokenizer's: its forms cannot be asked. */
+	other = open_index("unicode61");
+	assert_int_equal(phrase_counts_open(other, fts5_of(other), "\"policy\"", 1, &pc), SQLITE_OK);
+	assert_null(pc);
+	sqlite3_close(other);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_word_counts_the_rows_fts5_finds_for_it),
+		cmocka_unit_test(a_prefix_a_longer_phrase_or_another_number_is_not_counted),
+		cmocka_unit_test(a_text_read_otherwise_than_fts5_reads_it_gives_no_counts),
+	};
+
+	return cmocka_run_group_tests(tests, open_group, close_group);
+}
