@@ -292,6 +292,8 @@ is "$_spin" idle "a client hanging up with a request in the pool does not make t
 # that reads only a second later: the worker writes what fits, the event loop
 # the rest, and the ping after each waits for it.
 bigreq='{"op":"search","q":"s*","limit":1000,"cache":false}'
+# Made here: the background job's redirection may come after the first look.
+: >"$tmp/late.out"
 printf '%s\n{"op":"ping"}\n%s\n{"op":"ping"}\n' "$bigreq" "$bigreq" |
 	"$SOCKCLIENT" "$bigsock" --raw --read-after 1 --hold 60 >"$tmp/late.out" 2>&1 &
 late_pid=$!

@@ -185,6 +185,8 @@ status_is() {
 }
 
 lines() {
+	# A background job's output file may not exist yet: no lines, not an error.
+	[ -e "$1" ] || { echo 0; return 0; }
 	wc -l <"$1" | tr -d ' '
 }
 
