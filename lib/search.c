@@ -23,10 +23,14 @@
 #define PER_HIT_PAGE 16		/* pages up to this many hits get their snippets hit by hit */
 
 /* What the page's own statement kept for its snippets (irs_snippet_hits), by rowid. */
+struct kept_hits {
+	int64_t id;
+	void *blob;
+	int size;
+};
+
 struct early_hits {
-	int64_t *id;
-	void **blob;
-	int *size;
+	struct kept_hits *row;
 	int n, cap;
 	size_t bytes;		/* of the blobs kept */
 	int unsorted;		/* the ids did not come in ascending order */
@@ -480,10 +484,8 @@ early_hits_clear(struct early_hits *eh)
 	int i;
 
 	for (i = 0; i < eh->n; i++)
-		free(eh->blob[i]);
-	free(eh->id);
-	free(eh->blob);
-	free(eh->size);
+		free(eh->row[i].blob);
+	free(eh->row);
 	memset(eh, 0, sizeof(*eh));
 }
 
@@ -498,30 +500,26 @@ early_hits_add(struct early_hits *eh, int64_t id, const void *blob, int size)
 		eh->over = 1;
 		return 0;
 	}
+	struct kept_hits *k;
+
 	if (eh->n == eh->cap) {
 		int cap = eh->cap > 0 ? eh->cap * 2 : 32;
-		int64_t *ids = realloc(eh->id, sizeof(*ids) * (size_t)cap);
-		void **blobs;
-		int *sizes;
+		struct kept_hits *rows = realloc(eh->row, sizeof(*rows) * (size_t)cap);
 
-		if (ids == NULL)
+		if (rows == NULL)
 			return -1;
-		eh->id = ids;
-		if ((blobs = realloc(eh->blob, sizeof(*blobs) * (size_t)cap)) == NULL)
-			return -1;
-		eh->blob = blobs;
-		if ((sizes = realloc(eh->size, sizeof(*sizes) * (size_t)cap)) == NULL)
-			return -1;
-		eh->size = sizes;
+		eh->row = rows;
 		eh->cap = cap;
 	}
-	if ((eh->blob[eh->n] = malloc(size > 0 ? (size_t)size : 1)) == NULL)
+	k = &eh->row[eh->n];
+	if ((k->blob = malloc(size > 0 ? (size_t)size : 1)) == NULL)
 		return -1;
-	memcpy(eh->blob[eh->n], blob, (size_t)size);
-	eh->size[eh->n] = size;
+	memcpy(k->blob, blob, (size_t)size);
+	k->size = size;
+	k->id = id;
 	eh->bytes += (size_t)size;
-	eh->unsorted |= eh->n > 0 && id <= eh->id[eh->n - 1];
-	eh->id[eh->n++] = id;
+	eh->unsorted |= eh->n > 0 && id <= eh->row[eh->n - 1].id;
+	eh->n++;
 	return 0;
 }
 
@@ -724,19 +722,19 @@ early_hits_find(const struct early_hits *eh, int64_t id)
 	int lo = 0, hi = eh->n, k;
 
 	if (eh->unsorted) {
-		for (k = 0; k < eh->n && eh->id[k] != id; k++)
+		for (k = 0; k < eh->n && eh->row[k].id != id; k++)
 			;
 		return k < eh->n ? k : -1;
 	}
 	while (lo < hi) {
 		int mid = lo + (hi - lo) / 2;
 
-		if (eh->id[mid] < id)
+		if (eh->row[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < eh->n && eh->id[lo] == id ? lo : -1;
+	return lo < eh->n && eh->row[lo].id == id ? lo : -1;
 }
 
 /*
@@ -806,7 +804,7 @@ fill_page(sqlite3 *db, const search_request *req, const query_plan *plan, search
 	for (i = 0; i < r->nhits && code == IRS_OK; i++) {
 		sqlite3_bind_int64(st, 1, r->hits[i].id);
 		if (from == FROM_KEPT)
-			sqlite3_bind_blob(st, 2, eh->blob[found[i]], eh->size[found[i]], SQLITE_STATIC);
+			sqlite3_bind_blob(st, 2, eh->row[found[i]].blob, eh->row[found[i]].size, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW && fill_hit(&r->hits[i], st, req, from != FROM_OPENING) != 0)
 			code = irs_fail(e, IRS_INTERNAL, "out of memory");
