@@ -8,19 +8,21 @@
 #             or w2 is one of WORDS (bench/commongrams.c), for each set
 #             of $CGRAM_SETS (sets split by ';', default "the;the and")
 # and prints each table's index size (FTS5's data and idx b-trees) and
-# its growth, then the CPU time (user + sys, median of $ROUNDS, default 3,
+# its growth, then the CPU time (user + sys, median of $ROUNDS, default 4,
 # alternated) that FTS5 takes to count the rows of each two-word phrase
-# of QUERIES' phrase class (default bench/results' queries are not kept:
-# pass a query file of bench/make-queries' format): the phrase as
-# irsearch asks for it (each word widened to its forms) on plain, and on
-# each cg table an OR over the pairs of forms, each pair with a common
-# word one pair term and each other pair an exact phrase.  Every count
-# must be the same; the script says when one is not.
+# of QUERIES' phrase class (a query file as bench/make-queries writes it;
+# without one, sizes only): the phrase as irsearch asks for it (each word
+# widened to its forms) on plain, and on each cg table an OR over the
+# pairs of forms, each pair with a common word one pair term and each
+# other pair an exact phrase.  Every count must be the same; the script
+# says when one is not.  Example, the first 10,000 documents of a
+# generated corpus indexed by irindex into /tmp/10k.db:
+#   bench/commongrams.sh /tmp/10k.db build queries.tsv
 set -eu
 INDEX=$1
 BUILD=${2:-build}
 QUERIES=${3:-}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-4}
 SETS=${CGRAM_SETS:-the;the and}
 EXT=$(cd "$BUILD" && pwd)/irsearch
 tmp=$(mktemp -d)
