@@ -318,7 +318,7 @@ phrase_counts_open(sqlite3 *db, fts5_api *fts5, const char *match, int nphrases,
 	memset(&r, 0, sizeof(r));
 	r.s = match;
 	r.pc = pc;
-	if (read_terms(&r, 0) != 0 || pc->nphrase != nphrases) {
+	if (read_terms(&r, 0) != 0 || (nphrases >= 0 && pc->nphrase != nphrases)) {
 		phrase_counts_close(pc);
 		return SQLITE_OK;
 	}
@@ -346,20 +346,22 @@ phrase_counts_close(phrase_counts *pc)
 }
 
 /*
- * The rows holding phrase i, from its forms' doclists: *counted says
- * whether it could (a phrase of one word, no prefix), else the caller
- * asks xQueryPhrase.
+ * The forms of phrase i as exact terms under its column filters,
+ * "{col} : (\"\x02form\" OR ...)" (*expr, sqlite3_free), and how many
+ * forms (*nforms); *expr NULL when phrase i is not one word without a
+ * prefix.  SQLITE_OK, or an error of the tokenizer (memory, interruption).
  */
-int
-phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, int *counted)
+static int
+forms_expr(phrase_counts *pc, int i, char **expr, int *nforms)
 {
 	struct match_phrase *p;
 	struct forms f = { NULL, 0, 0 };
-	char *text, *expr;
+	char *text, *e;
 	int rc, k, len = 0;
 
-	*counted = 0;
-	if (i < 0 || i >= pc->nphrase || (p = &pc->phrase[i])->prefix || phrase_size != 1)
+	*expr = NULL;
+	*nforms = 0;
+	if (i < 0 || i >= pc->nphrase || (p = &pc->phrase[i])->prefix)
 		return SQLITE_OK;
 	/* The string as FTS5 hands it to the tokenizer: "" undone. */
 	if ((text = malloc((size_t)p->nstr + 1)) == NULL)
@@ -378,11 +380,32 @@ phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, 
 		sqlite3_str_appendchar(f.expr, 1, ')');
 	if (rc == SQLITE_OK)
 		rc = sqlite3_str_errcode(f.expr);
-	expr = sqlite3_str_finish(f.expr);
+	e = sqlite3_str_finish(f.expr);
 	if (rc != SQLITE_OK || f.positions != 1) {
-		sqlite3_free(expr);
+		sqlite3_free(e);
 		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
 	}
+	*expr = e;
+	*nforms = f.n;
+	return SQLITE_OK;
+}
+
+/*
+ * The rows holding phrase i, from its forms' doclists: *counted says
+ * whether it could (a phrase of one word, no prefix), else the caller
+ * asks xQueryPhrase.
+ */
+int
+phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, int *counted)
+{
+	char *expr = NULL;
+	int rc = SQLITE_OK, nforms;
+
+	*counted = 0;
+	if (phrase_size == 1)
+		rc = forms_expr(pc, i, &expr, &nforms);
+	if (expr == NULL)
+		return rc;
 	sqlite3_bind_text(pc->count, 1, expr, -1, sqlite3_free);
 	if ((rc = sqlite3_step(pc->count)) == SQLITE_ROW) {
 		*n = sqlite3_column_int64(pc->count, 0);
@@ -391,5 +414,26 @@ phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, 
 	}
 	sqlite3_reset(pc->count);
 	sqlite3_clear_bindings(pc->count);
+	return rc;
+}
+
+int
+phrase_forms_of_word(sqlite3 *db, fts5_api *fts5, const char *match, char **out, int *nforms)
+{
+	phrase_counts *pc = NULL;
+	int rc;
+
+	*out = NULL;
+	*nforms = 0;
+	/* One phrase, whatever FTS5 would count: the reading says how many the text has. */
+	if ((rc = phrase_counts_open(db, fts5, match, -1, &pc)) != SQLITE_OK || pc == NULL)
+		return rc;
+	if (pc->nphrase == 1 && (rc = forms_expr(pc, 0, out, nforms)) == SQLITE_OK && *out != NULL &&
+	    (*nforms < 2 || *nforms > PHRASE_FORMS_MAX)) {
+		sqlite3_free(*out);	/* one form needs no OR; too many would not be scored as one word */
+		*out = NULL;
+		*nforms = 0;
+	}
+	phrase_counts_close(pc);
 	return rc;
 }

@@ -154,6 +154,7 @@ struct rank_collector {
 	double *bound;		/* a deferred query's keep best bounds (bound_of), worst first */
 	int64_t nbound;
 	const char *match;	/* the statement's MATCH, the caller's; or NULL */
+	int forms;		/* the MATCH's phrases are one word's forms (rank_collector_forms) */
 };
 
 /* One row's score, split the way --explain shows it. */
@@ -601,6 +602,50 @@ gather_row(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *cu
 	return gather_phrases(api, fts, cur, nphrases, weight, want_close, s);
 }
 
+/*
+ * The row's length and the instances of all its nphrases phrases as
+ * those of one phrase, the first: the forms of one word that the MATCH
+ * writes as an OR (rank_collector_forms).  The position lists are merged
+ * in (column, offset) order, the order of the one position list FTS5
+ * merges for the word's colocated forms, so the sums are added in the
+ * same order and are the same.
+ */
+static int
+gather_forms(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *cur, int nphrases,
+	     const double *weight, struct row_stats *s)
+{
+	struct phrase_pos pos[MAX_PHRASES];
+	int rc, i;
+
+	clear_row(s, 1);
+	if ((rc = row_length(api, fts, cur, &s->dl)) != SQLITE_OK)
+		return rc;
+	if (nphrases > MAX_PHRASES)
+		return SQLITE_MISUSE;	/* rank_collector_forms' caller writes at most PHRASE_FORMS_MAX */
+	for (i = 0; rc == SQLITE_OK && i < nphrases; i++) {
+		pos[i].col = -1;
+		rc = api->xPhraseFirst(fts, i, &pos[i].it, &pos[i].col, &pos[i].off);
+	}
+	while (rc == SQLITE_OK) {
+		int best = -1, col;
+
+		for (i = 0; i < nphrases; i++)
+			if (pos[i].col >= 0 && (best < 0 || pos[i].col < pos[best].col ||
+						(pos[i].col == pos[best].col && pos[i].off < pos[best].off)))
+				best = i;
+		if (best < 0)
+			break;
+		if ((col = pos[best].col) < NCOLS) {
+			s->f[0] += weight[col];
+			s->per_col[0][col] += weight[col];
+			s->matches[col]++;
+			s->present[0] = 1;
+		}
+		api->xPhraseNext(fts, &pos[best].it, &pos[best].col, &pos[best].off);
+	}
+	return rc;
+}
+
 /* A row's score from its frequencies and the query's IDFs. */
 static void
 parts_of(const struct row_stats *s, const struct query_stats *qs, double proximity, struct parts *out)
@@ -748,6 +793,12 @@ rank_collector_candidates_complete(const rank_collector *c)
 }
 
 void
+rank_collector_forms(rank_collector *c)
+{
+	c->forms = 1;
+}
+
+void
 rank_collector_excluded(rank_collector *c, int64_t rows)
 {
 	c->first_only = 1;
@@ -837,7 +888,9 @@ defer_row(rank_collector *c, const Fts5ExtensionApi *api, Fts5Context *fts, cons
 
 	if ((cur = rank_cursor(api, fts, 0, &rc)) == NULL)
 		return rc;
-	if ((rc = gather_row(api, fts, cur, 1, weight, 0, &s)) != SQLITE_OK)
+	rc = c->forms ? gather_forms(api, fts, cur, api->xPhraseCount(fts), weight, &s)
+		      : gather_row(api, fts, cur, 1, weight, 0, &s);
+	if (rc != SQLITE_OK)
 		return rc;
 	if (c->ndeferred == c->deferred_cap) {
 		int64_t cap = c->deferred_cap > 0 ? c->deferred_cap * 2 : 256;
@@ -1004,7 +1057,8 @@ read_args(sqlite3_context *ctx, int argc, sqlite3_value **argv, double *weight, 
 static int
 defers(const rank_collector *c, const Fts5ExtensionApi *api, Fts5Context *fts)
 {
-	return c != NULL && c->keep > 0 && c->every_match && (c->first_only || api->xPhraseCount(fts) == 1);
+	return c != NULL && c->keep > 0 && c->every_match &&
+	       (c->first_only || c->forms || api->xPhraseCount(fts) == 1);
 }
 
 /*

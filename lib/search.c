@@ -14,10 +14,12 @@
 #include <time.h>
 
 #include "irsearch/limits.h"
+#include "irsearch/phrasecount.h"
 #include "irsearch/query.h"
 #include "irsearch/rank.h"
 #include "irsearch/search.h"
 #include "irsearch/snippet.h"
+#include "irsearch/tokenize.h"
 
 #define SQL_MAX 2048
 #define PER_HIT_PAGE 16		/* pages up to this many hits get their snippets hit by hit */
@@ -547,15 +549,39 @@ hits_first_pass(const search_request *req, const query_plan *plan)
  * The page's SELECT, sorted by rank, when its statement keeps what the
  * snippets need: irs_rank's collector tells the rows that may make the
  * page (rank_collector_candidates), and only those get irs_snippet_hits,
- * while FTS5 is on them.  Parameters: ?1 the collector, ?2 the MATCH; the
- * filters, if any, are the collector's (filtered_page_sql).
+ * while FTS5 is on them.  Parameters: ?1 the collector, ?2 the MATCH, ?3
+ * the query word of each phrase (page_match) or NULL; the filters, if
+ * any, are the collector's (filtered_page_sql).
  */
 static void
 early_page_sql(char *sql, size_t cap, const search_request *req)
 {
 	snprintf(sql, cap, "SELECT fts.rowid, CASE WHEN irs_rank(fts, %.6f, %.6f, %.6f, %.6f, ?1)"
-		 " THEN irs_snippet_hits(fts) END FROM fts WHERE fts MATCH ?2", req->weight_title,
+		 " THEN irs_snippet_hits(fts, ?3) END FROM fts WHERE fts MATCH ?2", req->weight_title,
 		 req->weight_author, req->weight_body, req->proximity);
+}
+
+/*
+ * The MATCH of a page kept by the collector when the query is one word
+ * of several indexed forms: their OR as exact terms (phrase_forms_of_word),
+ * which FTS5 walks without merging the forms' position lists at every
+ * row, told to the collector as one word (rank_collector_forms); *forms
+ * the count of them, to be told to irs_snippet_hits as one word too.
+ * NULL (the plan's MATCH stays) for any other query, or when the
+ * tokenizer cannot say; SQLITE_OK or an error.
+ */
+static int
+page_match(sqlite3 *db, const query_plan *plan, char **match, int *forms)
+{
+	irs_error e;
+	fts5_api *fts5;
+
+	*match = NULL;
+	*forms = 0;
+	if (plan->fts == NULL || plan->has_prefix || plan->fts_dropped != NULL ||
+	    (fts5 = tokenize_fts5_api(db, &e)) == NULL)
+		return SQLITE_OK;
+	return phrase_forms_of_word(db, fts5, plan->fts, match, forms);
 }
 
 /*
@@ -573,18 +599,26 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	rank_collector *c = NULL;
 	doc_filter filter;
 	int keeps = collector_keeps_page(req, plan), early = hits_first_pass(req, plan);
-	int rc, k = 1;
+	int rc, k = 1, forms = 0;
+	char *match = NULL;
+	unsigned char words[PHRASE_FORMS_MAX] = { 0 };	/* every form is the one word */
 	irs_code code = IRS_OK;
 
 	if (early)
 		early_page_sql(sql, sizeof(sql), req);
 	else
 		page_sql(sql, sizeof(sql), req, plan);
+	if (keeps && (rc = page_match(db, plan, &match, &forms)) != SQLITE_OK)
+		return sql_fail(db, e);
 	/* Kept by the collector, the statement sees every match (filtered_page_sql). */
 	if (plan->fts != NULL &&
-	    (c = rank_collector_new(keeps ? (int64_t)req->offset + req->limit : 0,
-				    keeps || !plan_has_filters(plan), plan->fts)) == NULL)
+	    (c = rank_collector_new(keeps ? (int64_t)req->offset + req->limit : 0, keeps || !plan_has_filters(plan),
+				    match != NULL ? match : plan->fts)) == NULL) {
+		sqlite3_free(match);
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	}
+	if (match != NULL)
+		rank_collector_forms(c);
 	if (filters_in_rank(req, plan)) {
 		doc_filter_of(plan, langs, &filter);
 		rank_collector_filter(c, &filter);
@@ -602,12 +636,20 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	}
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		rank_collector_free(c);
+		sqlite3_free(match);
 		return sql_fail(db, e);
 	}
 	if (c != NULL)
 		sqlite3_bind_pointer(st, k++, c, RANK_COLLECTOR_TYPE, NULL);
 	/* With the filters in the collector, the MATCH alone. */
-	k = filters_in_rank(req, plan) ? bind_plan_match(st, plan, k) : bind_plan(st, plan, k);
+	if (match != NULL)
+		sqlite3_bind_text(st, k++, match, -1, SQLITE_STATIC);
+	else
+		k = bind_plan_match(st, plan, k);
+	if (!filters_in_rank(req, plan))
+		k = bind_filters(st, plan, k);
+	if (early && match != NULL)
+		sqlite3_bind_blob(st, 3, words, forms, SQLITE_STATIC);
 	if (!keeps) {
 		sqlite3_bind_int(st, k++, req->limit);
 		sqlite3_bind_int(st, k, req->offset);
@@ -638,6 +680,7 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	if (code == IRS_OK && c != NULL)
 		r->total = rank_collector_rows(c);
 	rank_collector_free(c);
+	sqlite3_free(match);
 	return code;
 }
 

@@ -624,23 +624,35 @@ irs_snippet(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
 }
 
 /*
- * irs_snippet_hits(fts): the row's matched phrases in the body, for
- * irs_snippet_from: int32s, the query's phrases, then start, end and
+ * irs_snippet_hits(fts [, words]): the row's matched phrases in the body,
+ * for irs_snippet_from: int32s, the query's phrases, then start, end and
  * phrase of each match in FTS5's order (sorted when used: most rows that
- * get this never make the page).
+ * get this never make the page).  words, a blob of one byte a phrase,
+ * numbers the query word each phrase stands for (a word's forms ORed,
+ * phrasecount.h): the matches then carry the word's number and the query
+ * has as many phrases as words, so that a passage counts words, not forms.
  */
 static void
 irs_snippet_hits(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int argc,
 		 sqlite3_value **argv)
 {
+	const unsigned char *words = NULL;
 	int32_t *blob;
 	struct hit *hits;
-	int nhits, i;
+	int nhits, i, nwords = 0;
 
-	(void)argv;
-	if (argc != 0) {
-		sqlite3_result_error(ctx, "irs_snippet_hits takes no arguments", -1);
+	if (argc > 1) {
+		sqlite3_result_error(ctx, "irs_snippet_hits takes at most a blob of the phrases' words", -1);
 		return;
+	}
+	if (argc == 1 && sqlite3_value_type(argv[0]) != SQLITE_NULL) {
+		words = sqlite3_value_blob(argv[0]);
+		if (sqlite3_value_bytes(argv[0]) != api->xPhraseCount(fts) || words == NULL) {
+			sqlite3_result_error(ctx, "irs_snippet_hits: the words blob needs one byte a phrase", -1);
+			return;
+		}
+		for (i = 0; i < api->xPhraseCount(fts); i++)
+			nwords = words[i] + 1 > nwords ? words[i] + 1 : nwords;
 	}
 	hits = body_hits_unsorted(api, fts, &nhits);
 	if ((blob = sqlite3_malloc64(sizeof(int32_t) * (1 + 3 * (uint64_t)nhits))) == NULL) {
@@ -648,11 +660,11 @@ irs_snippet_hits(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context 
 		sqlite3_result_error_nomem(ctx);
 		return;
 	}
-	blob[0] = api->xPhraseCount(fts);
+	blob[0] = words != NULL ? nwords : api->xPhraseCount(fts);
 	for (i = 0; i < nhits; i++) {
 		blob[1 + 3 * i] = hits[i].start;
 		blob[2 + 3 * i] = hits[i].end;
-		blob[3 + 3 * i] = hits[i].phrase;
+		blob[3 + 3 * i] = words != NULL ? words[hits[i].phrase] : hits[i].phrase;
 	}
 	free(hits);
 	sqlite3_result_blob(ctx, blob, (int)sizeof(int32_t) * (1 + 3 * nhits), sqlite3_free);

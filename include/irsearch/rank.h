@@ -92,6 +92,18 @@ rank_collector *rank_collector_new(int64_t keep, int every_match, const char *ma
 void rank_collector_excluded(rank_collector *c, int64_t rows);
 
 /*
+ * For a collector that keeps rows and a statement that sees every match,
+ * whose MATCH is the forms of one word ORed as exact terms
+ * (phrase_forms_of_word, at most PHRASE_FORMS_MAX): its phrases are
+ * scored as the one phrase the word makes as colocated synonyms (their
+ * instances merged in the order FTS5 merges a synonym's, the IDF from
+ * the rows holding any form: the statement's rows), so the scores are
+ * those of the word's own MATCH to the last bit.  Before the statement
+ * runs.
+ */
+void rank_collector_forms(rank_collector *c);
+
+/*
  * Gives the collector filters, before the statement runs: a row that
  * fails them is neither counted nor kept; irs_rank tests them itself.
  * The strings are the caller's and must outlive the collector.
