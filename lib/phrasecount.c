@@ -23,6 +23,7 @@ struct match_phrase {
 	const char *str;	/* between the quotes, "" not undone */
 	int nstr;
 	int prefix;		/* followed by a star */
+	int in_near;		/* one of a NEAR's phrases */
 	int ncolsets;
 	const char *colset[PHRASE_COUNTS_MAX_COLSETS];	/* the "{title}" over it, outermost first */
 	int ncolset[PHRASE_COUNTS_MAX_COLSETS];
@@ -56,6 +57,7 @@ struct match_reader {
 	const char *colset[PHRASE_COUNTS_MAX_COLSETS];
 	int ncolset[PHRASE_COUNTS_MAX_COLSETS];
 	int depth;
+	int in_near;		/* inside NEAR(...) */
 };
 
 static int read_primary(struct match_reader *r);
@@ -100,6 +102,7 @@ read_string(struct match_reader *r)
 	p = &pc->phrase[pc->nphrase++];
 	p->str = r->s + r->pos + 1;
 	p->nstr = (int)(i - r->pos - 1);
+	p->in_near = r->in_near;
 	p->ncolsets = r->ncolsets;
 	memcpy(p->colset, r->colset, sizeof(p->colset));
 	memcpy(p->ncolset, r->ncolset, sizeof(p->ncolset));
@@ -122,8 +125,10 @@ read_near(struct match_reader *r)
 	for (;;) {
 		skip_spaces(r);
 		if (r->s[r->pos] == '"') {
+			r->in_near = 1;
 			if (read_string(r) != 0)
 				return -1;
+			r->in_near = 0;
 		} else if (r->s[r->pos] == ',') {
 			r->pos++;
 			skip_spaces(r);
@@ -352,7 +357,7 @@ phrase_counts_close(phrase_counts *pc)
  * prefix.  SQLITE_OK, or an error of the tokenizer (memory, interruption).
  */
 static int
-forms_expr(phrase_counts *pc, int i, char **expr, int *nforms)
+forms_expr(phrase_counts *pc, int i, int with_colsets, char **expr, int *nforms)
 {
 	struct match_phrase *p;
 	struct forms f = { NULL, 0, 0 };
@@ -372,11 +377,11 @@ forms_expr(phrase_counts *pc, int i, char **expr, int *nforms)
 			k++;
 	}
 	f.expr = sqlite3_str_new(pc->db);
-	for (k = 0; k < p->ncolsets; k++)
+	for (k = 0; with_colsets && k < p->ncolsets; k++)
 		sqlite3_str_appendf(f.expr, "%.*s : (", p->ncolset[k], p->colset[k]);
 	rc = pc->tokenizer.xTokenize(pc->tok, &f, FTS5_TOKENIZE_QUERY, text, len, on_form);
 	free(text);
-	for (k = 0; k < p->ncolsets; k++)
+	for (k = 0; with_colsets && k < p->ncolsets; k++)
 		sqlite3_str_appendchar(f.expr, 1, ')');
 	if (rc == SQLITE_OK)
 		rc = sqlite3_str_errcode(f.expr);
@@ -403,7 +408,7 @@ phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, 
 
 	*counted = 0;
 	if (phrase_size == 1)
-		rc = forms_expr(pc, i, &expr, &nforms);
+		rc = forms_expr(pc, i, 1, &expr, &nforms);
 	if (expr == NULL)
 		return rc;
 	sqlite3_bind_text(pc->count, 1, expr, -1, sqlite3_free);
@@ -417,23 +422,87 @@ phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, 
 	return rc;
 }
 
-int
-phrase_forms_of_word(sqlite3 *db, fts5_api *fts5, const char *match, char **out, int *nforms)
+/* Phrase i of pc as the MATCH writes it: its quoted string, "" doubled, and no star. */
+static void
+put_phrase(sqlite3_str *out, const struct match_phrase *p)
 {
-	phrase_counts *pc = NULL;
+	sqlite3_str_appendchar(out, 1, '"');
+	sqlite3_str_append(out, p->str, p->nstr);
+	sqlite3_str_appendchar(out, 1, '"');
+}
+
+/*
+ * Whether phrase i of pc, with the phrases after it, fits in the
+ * PHRASE_FORMS_MAX phrases of the rewritten text as its forms: a word of
+ * 2 forms or more, no prefix, not in a NEAR.  *forms gets its OR.
+ */
+static int
+forms_of_phrase(phrase_counts *pc, int i, int written, char **forms, int *nforms)
+{
+	const struct match_phrase *p = &pc->phrase[i];
 	int rc;
 
-	*out = NULL;
+	*forms = NULL;
 	*nforms = 0;
-	/* One phrase, whatever FTS5 would count: the reading says how many the text has. */
-	if ((rc = phrase_counts_open(db, fts5, match, -1, &pc)) != SQLITE_OK || pc == NULL)
-		return rc;
-	if (pc->nphrase == 1 && (rc = forms_expr(pc, 0, out, nforms)) == SQLITE_OK && *out != NULL &&
-	    (*nforms < 2 || *nforms > PHRASE_FORMS_MAX)) {
-		sqlite3_free(*out);	/* one form needs no OR; too many would not be scored as one word */
-		*out = NULL;
+	if (p->prefix || p->in_near || (rc = forms_expr(pc, i, 0, forms, nforms)) != SQLITE_OK)
+		return p->prefix || p->in_near ? SQLITE_OK : rc;
+	if (*forms != NULL && (*nforms < 2 || written + *nforms + (pc->nphrase - i - 1) > PHRASE_FORMS_MAX)) {
+		sqlite3_free(*forms);
+		*forms = NULL;
 		*nforms = 0;
 	}
+	return SQLITE_OK;
+}
+
+int
+phrase_forms_rewrite(sqlite3 *db, fts5_api *fts5, const char *match, char **out, unsigned char *word,
+		     int *nphrases)
+{
+	phrase_counts *pc = NULL;
+	sqlite3_str *text;
+	const char *from = match;
+	int rc, i, k, written = 0, widened = 0;
+
+	*out = NULL;
+	*nphrases = 0;
+	if ((rc = phrase_counts_open(db, fts5, match, -1, &pc)) != SQLITE_OK || pc == NULL)
+		return rc;
+	if (pc->nphrase > PHRASE_FORMS_MAX) {
+		phrase_counts_close(pc);
+		return SQLITE_OK;
+	}
+	text = sqlite3_str_new(db);
+	for (i = 0; rc == SQLITE_OK && i < pc->nphrase; i++) {
+		const struct match_phrase *p = &pc->phrase[i];
+		char *forms;
+		int nforms;
+
+		/* The text up to the phrase's opening quote, as it is. */
+		sqlite3_str_append(text, from, (int)(p->str - 1 - from));
+		from = p->str + p->nstr + 1;
+		if ((rc = forms_of_phrase(pc, i, written, &forms, &nforms)) != SQLITE_OK)
+			break;
+		if (forms == NULL) {
+			put_phrase(text, p);
+			word[written++] = (unsigned char)i;
+			continue;
+		}
+		sqlite3_str_appendf(text, "(%s)", forms);
+		sqlite3_free(forms);
+		for (k = 0; k < nforms; k++)
+			word[written++] = (unsigned char)i;
+		widened++;
+	}
+	sqlite3_str_appendall(text, from);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_str_errcode(text);
+	*out = sqlite3_str_finish(text);
+	if (rc != SQLITE_OK || widened == 0) {
+		sqlite3_free(*out);
+		*out = NULL;
+	} else {
+		*nphrases = written;
+	}
 	phrase_counts_close(pc);
-	return rc;
+	return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
 }

@@ -110,6 +110,9 @@ struct rank_cursor {
 	unsigned char idf_known[MAX_PHRASES];	/* stats.idf[i] is computed */
 	struct inst *inst;
 	int inst_cap;
+	unsigned char word[MAX_PHRASES];	/* the query word of each FTS5 phrase */
+	int nfts;		/* FTS5's phrases (at most MAX_PHRASES are read) */
+	int mapped;		/* word maps several phrases to one word (rank_collector_words) */
 	int counts_opened;	/* phrase_counts_open was asked: counts is what it gave */
 	phrase_counts *counts;	/* the MATCH read, for rows_from_forms; NULL when it cannot be */
 };
@@ -154,7 +157,8 @@ struct rank_collector {
 	double *bound;		/* a deferred query's keep best bounds (bound_of), worst first */
 	int64_t nbound;
 	const char *match;	/* the statement's MATCH, the caller's; or NULL */
-	int forms;		/* the MATCH's phrases are one word's forms (rank_collector_forms) */
+	unsigned char word[MAX_PHRASES];	/* the query word of each FTS5 phrase (rank_collector_words) */
+	int nword;		/* FTS5 phrases word maps; 0: each phrase is a word */
 };
 
 /* One row's score, split the way --explain shows it. */
@@ -233,12 +237,13 @@ conn_serves(struct rank_conn *conn, sqlite3_int64 *version)
  * the collector (a deferred query).
  */
 static struct rank_cursor *
-rank_cursor(const Fts5ExtensionApi *api, Fts5Context *fts, int with_idf, int *rc)
+rank_cursor(const Fts5ExtensionApi *api, Fts5Context *fts, const rank_collector *c, int with_idf, int *rc)
 {
 	struct rank_cursor *cur = api->xGetAuxdata(fts, 0);
 	struct rank_conn *conn;
 	struct query_stats *qs;
 	sqlite3_int64 rows = 0, tokens = 0;
+	int i;
 
 	if (cur != NULL)
 		return cur;
@@ -253,7 +258,18 @@ rank_cursor(const Fts5ExtensionApi *api, Fts5Context *fts, int with_idf, int *rc
 	qs->rows = rows;
 	qs->tokens = tokens;
 	qs->avgdl = rows > 0 ? (double)tokens / (double)rows : 1.0;
-	qs->nphrases = api->xPhraseCount(fts) < MAX_PHRASES ? api->xPhraseCount(fts) : MAX_PHRASES;
+	cur->nfts = api->xPhraseCount(fts) < MAX_PHRASES ? api->xPhraseCount(fts) : MAX_PHRASES;
+	for (i = 0; i < cur->nfts; i++)
+		cur->word[i] = (unsigned char)i;
+	qs->nphrases = cur->nfts;
+	if (c != NULL && c->nword > 0) {
+		/* The words told must be the statement's phrases, in order: else its MATCH is not theirs. */
+		if (c->nword != api->xPhraseCount(fts))
+			*rc = SQLITE_MISMATCH;
+		memcpy(cur->word, c->word, sizeof(cur->word));
+		qs->nphrases = cur->nfts > 0 ? cur->word[cur->nfts - 1] + 1 : 0;
+		cur->mapped = 1;
+	}
 	/* Without with_idf, the IDFs are not wanted: as if known. */
 	memset(cur->idf_known, !with_idf, sizeof(cur->idf_known));
 	cur->ncols = api->xColumnCount(fts);
@@ -538,9 +554,12 @@ gather_phrases(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor
 {
 	struct phrase_pos pos[MAX_PHRASES];
 	struct inst *in;
-	int rc = SQLITE_OK, i, n = 0, npresent = 0;
+	int rc = SQLITE_OK, i, n = 0, npresent = 0, nfts = 0;
 
-	for (i = 0; rc == SQLITE_OK && i < nphrases; i++) {
+	/* FTS5's phrases of the first nphrases words: a word's forms, ORed, are phrases of their own. */
+	while (nfts < cur->nfts && cur->word[nfts] < nphrases)
+		nfts++;
+	for (i = 0; rc == SQLITE_OK && i < nfts; i++) {
 		pos[i].col = -1;
 		rc = api->xPhraseFirst(fts, i, &pos[i].it, &pos[i].col, &pos[i].off);
 	}
@@ -548,23 +567,24 @@ gather_phrases(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor
 		return rc;
 	in = cur->inst;
 	for (;;) {
-		int best = -1, col;
+		int best = -1, col, w;
 
-		for (i = 0; i < nphrases; i++)
+		for (i = 0; i < nfts; i++)
 			if (pos[i].col >= 0 && (best < 0 || pos[i].col < pos[best].col ||
 						(pos[i].col == pos[best].col && pos[i].off < pos[best].off)))
 				best = i;
 		if (best < 0)
 			break;
 		if ((col = pos[best].col) < NCOLS) {
-			s->f[best] += weight[col];
-			s->per_col[best][col] += weight[col];
+			w = cur->word[best];
+			s->f[w] += weight[col];
+			s->per_col[w][col] += weight[col];
 			s->matches[col]++;
-			if (!s->present[best]) {
-				s->present[best] = 1;
+			if (!s->present[w]) {
+				s->present[w] = 1;
 				npresent++;
 			}
-			if (n < MAX_INSTANCES) {
+			if (want_close && n < MAX_INSTANCES) {
 				if (n == cur->inst_cap) {
 					if ((rc = inst_room(cur, n + 64)) != SQLITE_OK)
 						return rc;
@@ -572,7 +592,7 @@ gather_phrases(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor
 				}
 				in[n].col = col;
 				in[n].off = pos[best].off;
-				in[n].phrase = best;
+				in[n].phrase = w;
 				n++;
 			}
 		}
@@ -597,53 +617,9 @@ gather_row(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *cu
 	clear_row(s, nphrases);
 	if ((rc = row_length(api, fts, cur, &s->dl)) != SQLITE_OK)
 		return rc;
-	if (nphrases == 1)
+	if (nphrases == 1 && (!cur->mapped || cur->nfts < 2 || cur->word[1] != 0))
 		return gather_phrase(api, fts, weight, s);
 	return gather_phrases(api, fts, cur, nphrases, weight, want_close, s);
-}
-
-/*
- * The row's length and the instances of all its nphrases phrases as
- * those of one phrase, the first: the forms of one word that the MATCH
- * writes as an OR (rank_collector_forms).  The position lists are merged
- * in (column, offset) order, the order of the one position list FTS5
- * merges for the word's colocated forms, so the sums are added in the
- * same order and are the same.
- */
-static int
-gather_forms(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *cur, int nphrases,
-	     const double *weight, struct row_stats *s)
-{
-	struct phrase_pos pos[MAX_PHRASES];
-	int rc, i;
-
-	clear_row(s, 1);
-	if ((rc = row_length(api, fts, cur, &s->dl)) != SQLITE_OK)
-		return rc;
-	if (nphrases > MAX_PHRASES)
-		return SQLITE_MISUSE;	/* rank_collector_forms' caller writes at most PHRASE_FORMS_MAX */
-	for (i = 0; rc == SQLITE_OK && i < nphrases; i++) {
-		pos[i].col = -1;
-		rc = api->xPhraseFirst(fts, i, &pos[i].it, &pos[i].col, &pos[i].off);
-	}
-	while (rc == SQLITE_OK) {
-		int best = -1, col;
-
-		for (i = 0; i < nphrases; i++)
-			if (pos[i].col >= 0 && (best < 0 || pos[i].col < pos[best].col ||
-						(pos[i].col == pos[best].col && pos[i].off < pos[best].off)))
-				best = i;
-		if (best < 0)
-			break;
-		if ((col = pos[best].col) < NCOLS) {
-			s->f[0] += weight[col];
-			s->per_col[0][col] += weight[col];
-			s->matches[col]++;
-			s->present[0] = 1;
-		}
-		api->xPhraseNext(fts, &pos[best].it, &pos[best].col, &pos[best].off);
-	}
-	return rc;
 }
 
 /* A row's score from its frequencies and the query's IDFs. */
@@ -677,6 +653,17 @@ total_of(const struct parts *p)
 	return p->column[0] + p->column[1] + p->column[2] + p->proximity;
 }
 
+/* FTS5's phrase that is word i when it is one (not forms ORed), else -1. */
+static int
+first_phrase(const struct rank_cursor *cur, int i)
+{
+	int j = 0;
+
+	while (j < cur->nfts && cur->word[j] != i)
+		j++;
+	return j < cur->nfts && (j + 1 == cur->nfts || cur->word[j + 1] != i) ? j : -1;
+}
+
 /*
  * The rows holding phrase i, from its forms' doclists (phrasecount.h):
  * *counted says whether it could (a phrase of one word, no prefix, a
@@ -690,15 +677,20 @@ rows_from_forms(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_curso
 	int rc;
 
 	*counted = 0;
+	int first = 0;
+
 	if (!cur->counts_opened) {
 		cur->counts_opened = 1;
-		if ((rc = phrase_counts_open(cur->db, cur->fts5, match, api->xPhraseCount(fts), &cur->counts)) !=
+		if ((rc = phrase_counts_open(cur->db, cur->fts5, match,
+					     cur->mapped ? cur->stats.nphrases : api->xPhraseCount(fts), &cur->counts)) !=
 		    SQLITE_OK)
 			return rc;
 	}
 	if (cur->counts == NULL)
 		return SQLITE_OK;
-	return phrase_counts_rows(cur->counts, i, api->xPhraseSize(fts, i), n, counted);
+	while (first < cur->nfts && cur->word[first] != i)
+		first++;
+	return phrase_counts_rows(cur->counts, i, api->xPhraseSize(fts, first), n, counted);
 }
 
 /*
@@ -716,14 +708,17 @@ phrase_idfs(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *c
 
 	for (i = 0; rc == SQLITE_OK && i < qs->nphrases; i++) {
 		sqlite3_int64 n = 0;
-		int counted = 0;
+		int counted = 0, first;
 
 		if (!s->present[i] || cur->idf_known[i])
 			continue;
 		if (match != NULL && (rc = rows_from_forms(api, fts, cur, match, i, &n, &counted)) != SQLITE_OK)
 			break;
-		if (!counted)
-			rc = api->xQueryPhrase(fts, i, &n, count_row);
+		/* A word of several phrases (its forms ORed) is counted from its forms or not at all. */
+		if (!counted && (first = first_phrase(cur, i)) < 0)
+			rc = SQLITE_MISMATCH;
+		else if (!counted)
+			rc = api->xQueryPhrase(fts, first, &n, count_row);
 		qs->idf[i] = idf_of(qs->rows, n);
 		cur->idf_known[i] = rc == SQLITE_OK;
 	}
@@ -732,14 +727,14 @@ phrase_idfs(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *c
 
 /* A row's score; match, the statement's MATCH or NULL, as for phrase_idfs. */
 static int
-score_row(const Fts5ExtensionApi *api, Fts5Context *fts, const char *match, const double *weight,
-	  double proximity, struct parts *out)
+score_row(const Fts5ExtensionApi *api, Fts5Context *fts, const rank_collector *c, const char *match,
+	  const double *weight, double proximity, struct parts *out)
 {
 	struct rank_cursor *cur;
 	struct row_stats s;
 	int rc = SQLITE_OK;
 
-	if ((cur = rank_cursor(api, fts, 1, &rc)) == NULL)
+	if ((cur = rank_cursor(api, fts, c, 1, &rc)) == NULL)
 		return rc;
 	if ((rc = gather_row(api, fts, cur, cur->stats.nphrases, weight, proximity > 0.0, &s)) != SQLITE_OK ||
 	    (rc = phrase_idfs(api, fts, cur, match, &s)) != SQLITE_OK)
@@ -793,9 +788,18 @@ rank_collector_candidates_complete(const rank_collector *c)
 }
 
 void
-rank_collector_forms(rank_collector *c)
+rank_collector_words(rank_collector *c, const unsigned char *word, int nphrases)
 {
-	c->forms = 1;
+	int i;
+
+	c->nword = 0;
+	if (nphrases < 1 || nphrases > MAX_PHRASES || word[0] != 0)
+		return;
+	for (i = 1; i < nphrases; i++)
+		if (word[i] != word[i - 1] && word[i] != word[i - 1] + 1)
+			return;	/* not in order: the words stay FTS5's phrases */
+	memcpy(c->word, word, (size_t)nphrases);
+	c->nword = nphrases;
 }
 
 void
@@ -886,11 +890,9 @@ defer_row(rank_collector *c, const Fts5ExtensionApi *api, Fts5Context *fts, cons
 	struct row_stats s;
 	int rc = SQLITE_OK;
 
-	if ((cur = rank_cursor(api, fts, 0, &rc)) == NULL)
+	if ((cur = rank_cursor(api, fts, c, 0, &rc)) == NULL)
 		return rc;
-	rc = c->forms ? gather_forms(api, fts, cur, api->xPhraseCount(fts), weight, &s)
-		      : gather_row(api, fts, cur, 1, weight, 0, &s);
-	if (rc != SQLITE_OK)
+	if ((rc = gather_row(api, fts, cur, 1, weight, 0, &s)) != SQLITE_OK)
 		return rc;
 	if (c->ndeferred == c->deferred_cap) {
 		int64_t cap = c->deferred_cap > 0 ? c->deferred_cap * 2 : 256;
@@ -1058,7 +1060,7 @@ static int
 defers(const rank_collector *c, const Fts5ExtensionApi *api, Fts5Context *fts)
 {
 	return c != NULL && c->keep > 0 && c->every_match &&
-	       (c->first_only || c->forms || api->xPhraseCount(fts) == 1);
+	       (c->first_only || (c->nword > 0 ? c->word[c->nword - 1] == 0 : api->xPhraseCount(fts) == 1));
 }
 
 /*
@@ -1074,7 +1076,7 @@ collector_wants(rank_collector *c, const Fts5ExtensionApi *api, Fts5Context *fts
 	struct conn_fields *cf;
 	int rc = SQLITE_OK;
 
-	if ((cur = rank_cursor(api, fts, !defers(c, api, fts), &rc)) == NULL)
+	if ((cur = rank_cursor(api, fts, c, !defers(c, api, fts), &rc)) == NULL)
 		return rc;
 	cf = cur->fields;
 	if (cf != NULL && cf->state == CACHE_NONE &&
@@ -1134,7 +1136,7 @@ irs_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 			sqlite3_result_int(ctx, tell_candidate(c, candidate, api->xRowid(fts), c->stats.rows));
 		return;		/* else NULL: the score comes from rank_collector_finish */
 	}
-	rc = score_row(api, fts, c != NULL ? c->match : NULL, weight, proximity, &p);
+	rc = score_row(api, fts, c, c != NULL ? c->match : NULL, weight, proximity, &p);
 	score = rc == SQLITE_OK ? total_of(&p) : 0.0;
 	if (rc == SQLITE_OK && c != NULL && c->keep > 0)
 		rc = keep_best(c, api->xRowid(fts), score);
@@ -1161,7 +1163,7 @@ irs_rank_parts(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *c
 
 	if (read_args(ctx, argc, argv, weight, &proximity) != 0)
 		return;
-	rc = score_row(api, fts, NULL, weight, proximity, &p);
+	rc = score_row(api, fts, NULL, NULL, weight, proximity, &p);
 	if (rc != SQLITE_OK) {
 		sqlite3_result_error_code(ctx, rc);
 		return;

@@ -562,26 +562,26 @@ early_page_sql(char *sql, size_t cap, const search_request *req)
 }
 
 /*
- * The MATCH of a page kept by the collector when the query is one word
- * of several indexed forms: their OR as exact terms (phrase_forms_of_word),
- * which FTS5 walks without merging the forms' position lists at every
- * row, told to the collector as one word (rank_collector_forms); *forms
- * the count of them, to be told to irs_snippet_hits as one word too.
- * NULL (the plan's MATCH stays) for any other query, or when the
+ * The MATCH of the page's statement: the plan's, with each word of
+ * several indexed forms written as their OR as exact terms
+ * (phrase_forms_rewrite), which FTS5 walks without merging the forms'
+ * position lists at every row; word[j] the query word of its phrase j,
+ * *nphrases of them, for irs_rank (rank_collector_words) and
+ * irs_snippet_hits, so that both see the query's words, not their forms.
+ * NULL (the plan's MATCH stays) when no word has several forms, or the
  * tokenizer cannot say; SQLITE_OK or an error.
  */
 static int
-page_match(sqlite3 *db, const query_plan *plan, char **match, int *forms)
+page_match(sqlite3 *db, const query_plan *plan, char **match, unsigned char *word, int *nphrases)
 {
 	irs_error e;
 	fts5_api *fts5;
 
 	*match = NULL;
-	*forms = 0;
-	if (plan->fts == NULL || plan->has_prefix || plan->fts_dropped != NULL ||
-	    (fts5 = tokenize_fts5_api(db, &e)) == NULL)
+	*nphrases = 0;
+	if (plan->fts == NULL || (fts5 = tokenize_fts5_api(db, &e)) == NULL)
 		return SQLITE_OK;
-	return phrase_forms_of_word(db, fts5, plan->fts, match, forms);
+	return phrase_forms_rewrite(db, fts5, plan->fts, match, word, nphrases);
 }
 
 /*
@@ -599,26 +599,26 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	rank_collector *c = NULL;
 	doc_filter filter;
 	int keeps = collector_keeps_page(req, plan), early = hits_first_pass(req, plan);
-	int rc, k = 1, forms = 0;
+	int rc, k = 1, nphrases = 0;
 	char *match = NULL;
-	unsigned char words[PHRASE_FORMS_MAX] = { 0 };	/* every form is the one word */
+	unsigned char word[PHRASE_FORMS_MAX];	/* the query word of each of match's phrases */
 	irs_code code = IRS_OK;
 
 	if (early)
 		early_page_sql(sql, sizeof(sql), req);
 	else
 		page_sql(sql, sizeof(sql), req, plan);
-	if (keeps && (rc = page_match(db, plan, &match, &forms)) != SQLITE_OK)
+	if ((rc = page_match(db, plan, &match, word, &nphrases)) != SQLITE_OK)
 		return sql_fail(db, e);
 	/* Kept by the collector, the statement sees every match (filtered_page_sql). */
 	if (plan->fts != NULL &&
 	    (c = rank_collector_new(keeps ? (int64_t)req->offset + req->limit : 0, keeps || !plan_has_filters(plan),
-				    match != NULL ? match : plan->fts)) == NULL) {
+				    plan->fts)) == NULL) {
 		sqlite3_free(match);
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
 	}
 	if (match != NULL)
-		rank_collector_forms(c);
+		rank_collector_words(c, word, nphrases);
 	if (filters_in_rank(req, plan)) {
 		doc_filter_of(plan, langs, &filter);
 		rank_collector_filter(c, &filter);
@@ -649,7 +649,7 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	if (!filters_in_rank(req, plan))
 		k = bind_filters(st, plan, k);
 	if (early && match != NULL)
-		sqlite3_bind_blob(st, 3, words, forms, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, word, nphrases, SQLITE_STATIC);
 	if (!keeps) {
 		sqlite3_bind_int(st, k++, req->limit);
 		sqlite3_bind_int(st, k, req->offset);

@@ -20,7 +20,7 @@
 #define PHRASE_COUNTS_MAX_COLSETS 4	/* column filters nested over one phrase of a MATCH */
 #define PHRASE_COUNTS_MAX_DEPTH 64	/* groups nested in a MATCH read */
 #define PHRASE_COUNTS_MAX_TOKENIZER_ARGS 16	/* words of the table's tokenize option */
-#define PHRASE_FORMS_MAX 64	/* forms of a word written as their OR (phrase_forms_of_word); more stay synonyms */
+#define PHRASE_FORMS_MAX 64	/* phrases of a MATCH with its words' forms ORed (phrase_forms_rewrite) */
 
 typedef struct phrase_counts phrase_counts;
 
@@ -48,18 +48,21 @@ int phrase_counts_open(sqlite3 *db, fts5_api *fts5, const char *match, int nphra
 int phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, int *counted);
 
 /*
- * When match is one phrase of one word (no prefix), under column filters
- * or not, and the table's tokenizer widens it into 2 to PHRASE_FORMS_MAX
- * indexed forms: the same rows as "{col} : (\"\x02f1\" OR \"\x02f2\" ...)",
- * its forms as exact terms, into *out (caller frees with sqlite3_free),
- * and the count of forms, FTS5's phrases of *out, in *nforms.  FTS5 walks
- * such an OR without merging the forms' position lists at every row, as
- * it does for the colocated synonyms the word becomes (a common word's
- * ranking statement at 100,000 documents: 40% less time).  Else *out
- * NULL: a word of one form, or no vocabulary, stays as it is.  SQLITE_OK,
- * or an error (SQLITE_NOMEM, SQLITE_INTERRUPT).
+ * match with each phrase of one word (no prefix, not in a NEAR) that the
+ * table's tokenizer widens into 2 indexed forms or more written as
+ * ("\x02f1" OR "\x02f2" ...), its forms as exact terms: the same rows, but
+ * FTS5 walks such an OR without merging the forms' position lists at
+ * every row, as it does for the colocated synonyms the word becomes (a
+ * common word's ranking statement at 100,000 documents: 40% less time).
+ * *out (caller frees with sqlite3_free) has *nphrases phrases, at most
+ * PHRASE_FORMS_MAX (words that would pass it stay as they are), and
+ * word[j] (room for PHRASE_FORMS_MAX) is the phrase of match that FTS5's
+ * phrase j of *out stands for: the query's word.  *out NULL when no word
+ * was widened (a word of one form, no vocabulary, a text not read as
+ * query.c writes it).  SQLITE_OK, or an error (SQLITE_NOMEM, SQLITE_INTERRUPT).
  */
-int phrase_forms_of_word(sqlite3 *db, fts5_api *fts5, const char *match, char **out, int *nforms);
+int phrase_forms_rewrite(sqlite3 *db, fts5_api *fts5, const char *match, char **out, unsigned char *word,
+			 int *nphrases);
 
 /* Frees pc; accepts NULL. */
 void phrase_counts_close(phrase_counts *pc);

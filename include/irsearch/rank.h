@@ -92,16 +92,19 @@ rank_collector *rank_collector_new(int64_t keep, int every_match, const char *ma
 void rank_collector_excluded(rank_collector *c, int64_t rows);
 
 /*
- * For a collector that keeps rows and a statement that sees every match,
- * whose MATCH is the forms of one word ORed as exact terms
- * (phrase_forms_of_word, at most PHRASE_FORMS_MAX): its phrases are
- * scored as the one phrase the word makes as colocated synonyms (their
- * instances merged in the order FTS5 merges a synonym's, the IDF from
- * the rows holding any form: the statement's rows), so the scores are
- * those of the word's own MATCH to the last bit.  Before the statement
- * runs.
+ * For a statement whose MATCH has some query words written as their
+ * forms ORed (phrasecount.h, phrase_forms_rewrite): word[j] is the query
+ * word FTS5's phrase j stands for (0, then each the same as the one
+ * before or the next), nphrases of them, at most 64.  Each word is then
+ * scored as the one phrase it makes as colocated synonyms: its phrases'
+ * instances merged in the order FTS5 merges a synonym's, its IDF from
+ * the rows holding any form, counted from the match given to
+ * rank_collector_new, which must be the words' own MATCH (the text
+ * before the rewrite), so the scores are those of that MATCH to the last
+ * bit.  A statement of another count of phrases fails (SQLITE_MISMATCH).
+ * Before the statement runs; word is copied.
  */
-void rank_collector_forms(rank_collector *c);
+void rank_collector_words(rank_collector *c, const unsigned char *word, int nphrases);
 
 /*
  * Gives the collector filters, before the statement runs: a row that
