@@ -2,8 +2,12 @@
  * test_phrasecount.c - a phrase of one word counted from its forms holds
  * the rows FTS5 finds for the phrase, under its column filters; what
  * query.c does not write, or a prefix or a phrase of several words, is
- * left to the caller.  (irs_rank's scores with these counts against
- * xQueryPhrase's: test_rank.c.)
+ * left to the caller; a MATCH rewritten with its words' forms ORed holds
+ * the same rows, widens only words (not NEAR's, prefixes or phrases of
+ * several words), stays within PHRASE_FORMS_MAX phrases, and its kept
+ * snippet hits, told the words, are the words' own.  (irs_rank's scores
+ * with these counts against xQueryPhrase's, and with the forms ORed:
+ * test_rank.c.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "irsearch/phrasecount.h"
+#include "irsearch/snippet.h"
 #include "irsearch/tokenize.h"
 
 static sqlite3 *
@@ -213,6 +218,166 @@ a_text_read_otherwise_than_fts5_reads_it_gives_no_counts(void **state)
 	sqlite3_close(other);
 }
 
+/* match rewritten (NULL when nothing was widened), *nphrases and word[] filled; the rows are the same. */
+static char *
+rewrite(sqlite3 *db, const char *match, unsigned char *word, int *nphrases)
+{
+	char *out = NULL;
+
+	assert_int_equal(phrase_forms_rewrite(db, fts5_of(db), match, &out, word, nphrases), SQLITE_OK);
+	if (out != NULL && rows_of(db, out) != rows_of(db, match))
+		fail_msg("%s: %lld rows, rewritten as %s: %lld", match, (long long)rows_of(db, match), out,
+			 (long long)rows_of(db, out));
+	return out;
+}
+
+static void
+words_are_rewritten_as_their_forms_ored(void **state)
+{
+	static const struct {
+		const char *match, *want;	/* want NULL: nothing widened */
+		const char *word;		/* the query word of each phrase of want, as digits */
+	} cases[] = {
+		{ "\"policy\"", "(\"\x02policy\" OR \"\x02policies\")", "00" },
+		{ "{title} : \"policies\" NOT \"secure\"",
+		  "{title} : (\"\x02policies\" OR \"\x02policy\") NOT (\"\x02secure\" OR \"\x02security\")", "0011" },
+		{ "\"summit\" AND (\"trade\" OR \"policy\")",
+		  "\"summit\" AND (\"trade\" OR (\"\x02policy\" OR \"\x02policies\"))", "0122" },
+		{ "NEAR(\"policy\" \"trade\", 5) AND \"security\"",
+		  "NEAR(\"policy\" \"trade\", 5) AND (\"\x02security\" OR \"\x02secure\")", "0122" },
+		{ "\"secur\"* AND \"policy\"", "\"secur\"* AND (\"\x02policy\" OR \"\x02policies\")", "011" },
+		{ "\"policy and\" AND \"summit\"", NULL, "" },	/* a phrase of two words; a word of one form */
+		{ "\"pol\"\"icy\" AND \"trade\"", NULL, "" },	/* "pol" then "icy": two words */
+		{ "policy AND trade", NULL, "" },		/* not what query.c writes */
+	};
+	sqlite3 *db = *state;
+	unsigned char word[PHRASE_FORMS_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int nphrases = -1, k;
+		char *out = rewrite(db, cases[i].match, word, &nphrases);
+
+		if (cases[i].want == NULL) {
+			if (out != NULL)
+				fail_msg("%s: rewritten as %s", cases[i].match, out);
+			continue;
+		}
+		if (out == NULL || strcmp(out, cases[i].want) != 0)
+			fail_msg("%s: rewritten as %s, want %s", cases[i].match, out != NULL ? out : "nothing",
+				 cases[i].want);
+		assert_int_equal(nphrases, (int)strlen(cases[i].word));
+		for (k = 0; k < nphrases; k++)
+			assert_int_equal(word[k], cases[i].word[k] - '0');
+		sqlite3_free(out);
+	}
+}
+
+/*
+ * A word whose forms would take the text past PHRASE_FORMS_MAX phrases
+ * stays as it is: a word of 1 + IRS_MAX_STEM_VARIANTS forms (the
+ * vocabulary's are cut there), then two words of 40 forms, of which the
+ * first fits.
+ */
+static void
+words_past_the_phrases_allowed_stay_as_they_are(void **state)
+{
+	sqlite3 *db = open_index("irsearch english");
+	unsigned char word[PHRASE_FORMS_MAX];
+	char sql[256], *out;
+	int i, nphrases = 0, k;
+
+	(void)state;
+	for (i = 0; i < 100; i++) {
+		snprintf(sql, sizeof(sql), "INSERT INTO " IRS_VOCABULARY_TABLE "(stem, word) VALUES('polici', 'policy%03d')", i);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		if (i < 39) {
+			snprintf(sql, sizeof(sql), "INSERT INTO " IRS_VOCABULARY_TABLE "(stem, word) VALUES('trade', 'trade%03d')", i);
+			assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+			snprintf(sql, sizeof(sql), "INSERT INTO " IRS_VOCABULARY_TABLE "(stem, word) VALUES('summit', 'summit%03d')", i);
+			assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		}
+	}
+	/* policy and 63 more of the 64 the vocabulary gives (one is policy itself): 64 phrases, the most. */
+	out = rewrite(db, "\"policy\"", word, &nphrases);
+	assert_non_null(out);
+	assert_int_equal(nphrases, PHRASE_FORMS_MAX);
+	sqlite3_free(out);
+	/* policied, not in the index, and the 64: one too many. */
+	assert_null(rewrite(db, "\"policied\"", word, &nphrases));
+	out = rewrite(db, "\"trade\" AND \"summit\"", word, &nphrases);
+	assert_non_null(out);
+	assert_int_equal(nphrases, 41);	/* trade's 40 forms, then summit as it is */
+	for (k = 0; k < nphrases; k++)
+		assert_int_equal(word[k], k < 40 ? 0 : 1);
+	assert_non_null(strstr(out, ") AND \"summit\""));
+	sqlite3_free(out);
+	sqlite3_close(db);
+}
+
+/* irs_snippet_hits of each row of match, its bytes joined, with words (one byte a phrase) or without. */
+static char *
+hits_of(sqlite3 *db, const char *match, const unsigned char *word, int nphrases)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_str *all = sqlite3_str_new(NULL);
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT rowid, irs_snippet_hits(fts, ?2) FROM fts WHERE fts MATCH ?1",
+					    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+	if (word != NULL)
+		sqlite3_bind_blob(st, 2, word, nphrases, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *b = sqlite3_column_blob(st, 1);
+		int i;
+
+		sqlite3_str_appendf(all, "%lld:", sqlite3_column_int64(st, 0));
+		for (i = 0; i < sqlite3_column_bytes(st, 1); i++)
+			sqlite3_str_appendf(all, "%02x", b[i]);
+		sqlite3_str_appendchar(all, 1, '\n');
+	}
+	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
+	return sqlite3_str_finish(all);
+}
+
+/*
+ * Told the words, the rewritten MATCH's kept hits are the words' own: a
+ * passage of many forms of one word holds one distinct query phrase.
+ */
+static void
+kept_hits_of_forms_carry_their_word(void **state)
+{
+	static const char *matches[] = { "\"policy\"", "\"policies\" AND \"secure\"", "\"summit\" OR \"security\"" };
+	sqlite3 *db = *state;
+	irs_error e = { IRS_OK, "" };
+	unsigned char word[PHRASE_FORMS_MAX];
+	size_t i;
+
+	assert_int_equal(snippet_register(db, &e), IRS_OK);
+	for (i = 0; i < sizeof(matches) / sizeof(matches[0]); i++) {
+		int nphrases = 0;
+		char *out = rewrite(db, matches[i], word, &nphrases), *want, *got;
+
+		assert_non_null(out);
+		want = hits_of(db, matches[i], NULL, 0);
+		got = hits_of(db, out, word, nphrases);
+		if (strcmp(want, got) != 0 || strlen(want) < 100)
+			fail_msg("%s: hits as written\n%.400s\nas %s\n%.400s", matches[i], want, out, got);
+		sqlite3_free(want);
+		sqlite3_free(got);
+		sqlite3_free(out);
+	}
+	/* A words blob of another length than the phrases is refused. */
+	{
+		sqlite3_stmt *st = NULL;
+
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_snippet_hits(fts, x'0000') FROM fts WHERE fts MATCH 'policy'",
+						    -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ERROR);
+		sqlite3_finalize(st);
+	}
+}
+
 int
 main(void)
 {
@@ -220,6 +385,9 @@ main(void)
 		cmocka_unit_test(a_word_counts_the_rows_fts5_finds_for_it),
 		cmocka_unit_test(a_prefix_a_longer_phrase_or_another_number_is_not_counted),
 		cmocka_unit_test(a_text_read_otherwise_than_fts5_reads_it_gives_no_counts),
+		cmocka_unit_test(words_are_rewritten_as_their_forms_ored),
+		cmocka_unit_test(words_past_the_phrases_allowed_stay_as_they_are),
+		cmocka_unit_test(kept_hits_of_forms_carry_their_word),
 	};
 
 	return cmocka_run_group_tests(tests, open_group, close_group);

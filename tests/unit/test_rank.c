@@ -2,7 +2,9 @@
  * test_rank.c - irs_rank's collector: the page it keeps is the page an
  * ORDER BY over irs_rank's scores gives, and a query of one phrase whose
  * IDF waits for the count of rows scores every row to the same last bit
- * as with the IDF from xQueryPhrase.
+ * as with the IDF from xQueryPhrase; a MATCH whose words are written as
+ * their forms ORed (phrase_forms_rewrite), told its words, scores every
+ * row as the words' own MATCH does.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "irsearch/phrasecount.h"
 #include "irsearch/rank.h"
 #include "irsearch/tokenize.h"
 
@@ -606,6 +609,119 @@ a_word_counts_its_rows_from_its_forms_to_the_same_scores(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * query written with its words' forms ORed, through collectors told the
+ * words, keeps the rows and the scores, to the last bit, of query itself
+ * through a collector of the same keep; returns the phrases of the text
+ * the statement ran (0 when no word was widened).
+ */
+static int
+check_words(sqlite3 *db, const char *query, const char *dropped, int64_t keep, int every_match)
+{
+	irs_error e = { IRS_OK, "" };
+	rank_collector *plain = rank_collector_new(keep, every_match, query);
+	rank_collector *words = rank_collector_new(keep, every_match, query);
+	unsigned char word[PHRASE_FORMS_MAX];
+	const rank_best *a, *b;
+	char *widened = NULL;
+	int64_t na, nb, i;
+	int nphrases = 0;
+
+	assert_non_null(plain);
+	assert_non_null(words);
+	assert_int_equal(phrase_forms_rewrite(db, tokenize_fts5_api(db, &e), query, &widened, word, &nphrases),
+			 SQLITE_OK);
+	if (widened != NULL)
+		rank_collector_words(words, word, nphrases);
+	if (dropped != NULL) {
+		rank_collector_excluded(plain, count_of(db, dropped));
+		rank_collector_excluded(words, count_of(db, dropped));
+	}
+	run_collector(db, plain, query);
+	run_collector(db, words, widened != NULL ? widened : query);
+	na = rank_collector_best(plain, &a);
+	nb = rank_collector_best(words, &b);
+	if (na == 0 || na != nb || rank_collector_rows(plain) != rank_collector_rows(words))
+		fail_msg("%s: %lld rows kept of %lld as written, %lld of %lld as forms", query, (long long)na,
+			 (long long)rank_collector_rows(plain), (long long)nb, (long long)rank_collector_rows(words));
+	for (i = 0; i < na; i++)
+		if (a[i].id != b[i].id || memcmp(&a[i].score, &b[i].score, sizeof(double)) != 0)
+			fail_msg("%s, keep %lld, rank %lld: row %lld score %.17g as forms, %lld %.17g as written", query,
+				 (long long)keep, (long long)i, (long long)b[i].id, b[i].score, (long long)a[i].id,
+				 a[i].score);
+	rank_collector_free(plain);
+	rank_collector_free(words);
+	sqlite3_free(widened);
+	return widened != NULL ? nphrases : 0;
+}
+
+static void
+words_written_as_their_forms_score_as_the_words(void **state)
+{
+	static const struct {
+		const char *query, *dropped;	/* dropped: the rows of "P NOT Q" the NOT drops */
+		int nphrases;	/* of the text with the forms ORed; 0: none widened */
+	} cases[] = {
+		{ "\"policy\"", NULL, 2 },	/* one word, 2 forms: its IDF waits for the count */
+		{ "{title} : \"cooperating\"", NULL, 2 },
+		{ "\"policy\" AND \"summit\"", NULL, 3 },	/* summit has one form: as it is */
+		{ "\"cooperating\" AND \"secure\" AND \"trade\"", NULL, 5 },	/* the proximity bonus */
+		{ "\"policy\" AND \"policies\"", NULL, 4 },	/* two words of the same forms, at the same places */
+		{ "{title} : (\"policy\" OR \"security\") AND \"members\"", NULL, 5 },
+		{ "(\"trade\" OR (\"members\" NOT \"cooperation\")) AND \"energy\"", NULL, 5 },
+		{ "NEAR(\"policy\" \"trade\", 5) AND \"secure\"", NULL, 4 },	/* NEAR's words stay */
+		{ "\"the members\" AND \"policy\"", NULL, 3 },	/* a phrase of two words stays */
+		{ "\"secur\"* AND \"policy\"", NULL, 3 },		/* a prefix stays */
+		{ "\"policy\" NOT \"summit\"", "\"policy\" AND (\"summit\")", 3 },
+		{ "\"summit\" AND \"trade\"", NULL, 0 },	/* no word of several forms */
+	};
+	static const struct {
+		int64_t keep;
+		int every_match;
+	} ways[] = { { DOCS, 0 }, { DOCS, 1 }, { 10, 1 }, { 1, 1 } };
+	sqlite3 *db = open_index();
+	size_t i, w;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+			int n;
+
+			if (cases[i].dropped != NULL && !ways[w].every_match)
+				continue;	/* rank_collector_excluded wants every match */
+			n = check_words(db, cases[i].query, cases[i].dropped, ways[w].keep, ways[w].every_match);
+			if (n != cases[i].nphrases)
+				fail_msg("%s: %d phrases with the forms ORed, want %d", cases[i].query, n,
+					 cases[i].nphrases);
+		}
+	sqlite3_close(db);
+}
+
+/* A statement whose phrases are not the ones the collector was told fails, rather than score other words. */
+static void
+words_that_do_not_fit_the_match_fail_the_statement(void **state)
+{
+	static const unsigned char word[] = { 0, 0, 0 };
+	rank_collector *c = rank_collector_new(10, 1, "\"policy\"");
+	sqlite3 *db = open_index();
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	(void)state;
+	assert_non_null(c);
+	rank_collector_words(c, word, 3);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_rank(fts, 10, 5, 1, 0.5, ?1) FROM fts WHERE fts MATCH ?2",
+					    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_pointer(st, 1, c, RANK_COLLECTOR_TYPE, NULL);
+	sqlite3_bind_text(st, 2, "\"\x02policy\" OR \"\x02policies\"", -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	assert_int_equal(rc, SQLITE_MISMATCH);
+	sqlite3_finalize(st);
+	rank_collector_free(c);
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -618,6 +734,8 @@ main(void)
 		cmocka_unit_test(collector_filters_order_numbers_and_blobs_as_sql_does),
 		cmocka_unit_test(candidates_hold_every_row_of_the_kept_page),
 		cmocka_unit_test(a_word_counts_its_rows_from_its_forms_to_the_same_scores),
+		cmocka_unit_test(words_written_as_their_forms_score_as_the_words),
+		cmocka_unit_test(words_that_do_not_fit_the_match_fail_the_statement),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
