@@ -14,7 +14,9 @@
  * the weighted term frequencies.  A query of one phrase whose every
  * match the statement sees needs no count: its rows are the phrase's,
  * so a collector keeps their frequencies and scores them once the count
- * is known.
+ * is known.  A MATCH whose words are written as their forms ORed
+ * (rank_collector_words) is scored by word: each word's phrases are
+ * merged as one, its count comes from the words' own MATCH.
  *
  * A row's length is FTS5's xColumnSize, one SQL lookup in fts_docsize a
  * row, until a statement has looked up more than a sixteenth of the
@@ -674,11 +676,9 @@ static int
 rows_from_forms(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor *cur, const char *match, int i,
 		sqlite3_int64 *n, int *counted)
 {
-	int rc;
+	int rc, first = 0;
 
 	*counted = 0;
-	int first = 0;
-
 	if (!cur->counts_opened) {
 		cur->counts_opened = 1;
 		if ((rc = phrase_counts_open(cur->db, cur->fts5, match,
@@ -787,19 +787,20 @@ rank_collector_candidates_complete(const rank_collector *c)
 	return !c->cand_over;
 }
 
-void
+int
 rank_collector_words(rank_collector *c, const unsigned char *word, int nphrases)
 {
 	int i;
 
 	c->nword = 0;
 	if (nphrases < 1 || nphrases > MAX_PHRASES || word[0] != 0)
-		return;
+		return -1;
 	for (i = 1; i < nphrases; i++)
 		if (word[i] != word[i - 1] && word[i] != word[i - 1] + 1)
-			return;	/* not in order: the words stay FTS5's phrases */
+			return -1;
 	memcpy(c->word, word, (size_t)nphrases);
 	c->nword = nphrases;
+	return 0;
 }
 
 void

@@ -609,7 +609,8 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	else
 		page_sql(sql, sizeof(sql), req, plan);
 	if ((rc = page_match(db, plan, &match, word, &nphrases)) != SQLITE_OK)
-		return sql_fail(db, e);
+		return rc == SQLITE_INTERRUPT ? irs_fail(e, IRS_TIMEOUT, "the query took longer than its time budget")
+					      : irs_fail(e, IRS_INTERNAL, "out of memory");
 	/* Kept by the collector, the statement sees every match (filtered_page_sql). */
 	if (plan->fts != NULL &&
 	    (c = rank_collector_new(keeps ? (int64_t)req->offset + req->limit : 0, keeps || !plan_has_filters(plan),
@@ -617,8 +618,10 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 		sqlite3_free(match);
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
 	}
-	if (match != NULL)
-		rank_collector_words(c, word, nphrases);
+	if (match != NULL && rank_collector_words(c, word, nphrases) != 0) {
+		sqlite3_free(match);	/* a map irs_rank cannot take: the plan's MATCH as it is */
+		match = NULL;
+	}
 	if (filters_in_rank(req, plan)) {
 		doc_filter_of(plan, langs, &filter);
 		rank_collector_filter(c, &filter);

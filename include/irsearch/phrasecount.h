@@ -6,7 +6,9 @@
  * a phrase's word, and a count of "{col} : (form OR form ...)" as exact
  * terms, which FTS5 walks without building position lists, where
  * xQueryPhrase merges the forms' position lists row by row only to count
- * the rows.  The same rows, so the same IDF.  Owns the reading of the
+ * the rows.  The same rows, so the same IDF.  And, by the same reading,
+ * the MATCH rewritten with each word's forms ORed as exact terms, for
+ * the page's statement (phrase_forms_rewrite).  Owns the reading of the
  * text, the tokenizer instance and the count statement of one statement;
  * does not own the IDF or the score (rank.c), nor the MATCH's text (the
  * caller's).

@@ -102,9 +102,11 @@ void rank_collector_excluded(rank_collector *c, int64_t rows);
  * rank_collector_new, which must be the words' own MATCH (the text
  * before the rewrite), so the scores are those of that MATCH to the last
  * bit.  A statement of another count of phrases fails (SQLITE_MISMATCH).
- * Before the statement runs; word is copied.
+ * Before the statement runs; word is copied.  0, or -1 for a map not so
+ * ordered or too long (the collector is then told no words, and the
+ * statement must run the words' own MATCH).
  */
-void rank_collector_words(rank_collector *c, const unsigned char *word, int nphrases);
+int rank_collector_words(rank_collector *c, const unsigned char *word, int nphrases);
 
 /*
  * Gives the collector filters, before the statement runs: a row that

@@ -632,7 +632,7 @@ check_words(sqlite3 *db, const char *query, const char *dropped, int64_t keep, i
 	assert_int_equal(phrase_forms_rewrite(db, tokenize_fts5_api(db, &e), query, &widened, word, &nphrases),
 			 SQLITE_OK);
 	if (widened != NULL)
-		rank_collector_words(words, word, nphrases);
+		assert_int_equal(rank_collector_words(words, word, nphrases), 0);
 	if (dropped != NULL) {
 		rank_collector_excluded(plain, count_of(db, dropped));
 		rank_collector_excluded(words, count_of(db, dropped));
@@ -701,7 +701,7 @@ words_written_as_their_forms_score_as_the_words(void **state)
 static void
 words_that_do_not_fit_the_match_fail_the_statement(void **state)
 {
-	static const unsigned char word[] = { 0, 0, 0 };
+	static const unsigned char word[] = { 0, 0, 0 }, unordered[] = { 0, 2, 1 }, late[] = { 1, 1 };
 	rank_collector *c = rank_collector_new(10, 1, "\"policy\"");
 	sqlite3 *db = open_index();
 	sqlite3_stmt *st = NULL;
@@ -709,7 +709,11 @@ words_that_do_not_fit_the_match_fail_the_statement(void **state)
 
 	(void)state;
 	assert_non_null(c);
-	rank_collector_words(c, word, 3);
+	/* Maps that are not words in order are refused. */
+	assert_int_equal(rank_collector_words(c, unordered, 3), -1);
+	assert_int_equal(rank_collector_words(c, late, 2), -1);
+	assert_int_equal(rank_collector_words(c, word, 0), -1);
+	assert_int_equal(rank_collector_words(c, word, 3), 0);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_rank(fts, 10, 5, 1, 0.5, ?1) FROM fts WHERE fts MATCH ?2",
 					    -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_pointer(st, 1, c, RANK_COLLECTOR_TYPE, NULL);
