@@ -458,25 +458,65 @@ take_best(const rank_collector *c, const search_request *req, search_result *r)
 	}
 }
 
+/*
+ * The MATCH of a statement: fts (the plan's, or its dropped rows'), with
+ * each word of several indexed forms written as their OR as exact terms
+ * (phrase_forms_rewrite), which FTS5 walks without merging the forms'
+ * position lists at every row; word[j] the query word of its phrase j,
+ * *nphrases of them, for irs_rank (rank_collector_words) and
+ * irs_snippet_hits, so that both see the query's words, not their forms.
+ * NULL (the plan's MATCH stays) when no word has several forms, or the
+ * tokenizer cannot say; SQLITE_OK or an error.
+ */
+static int
+page_match(sqlite3 *db, const char *fts, char **match, unsigned char *word, int *nphrases)
+{
+	irs_error e;
+	fts5_api *fts5;
+
+	*match = NULL;
+	*nphrases = 0;
+	if (fts == NULL || (fts5 = tokenize_fts5_api(db, &e)) == NULL)
+		return SQLITE_OK;
+	return phrase_forms_rewrite(db, fts5, fts, match, word, nphrases);
+}
+
+/* What a failed page_match means for the search. */
+static irs_code
+page_match_fail(int rc, irs_error *e)
+{
+	if (rc == SQLITE_INTERRUPT)
+		return irs_fail(e, IRS_TIMEOUT, "the query took longer than its time budget");
+	return irs_fail(e, IRS_INTERNAL, "out of memory");
+}
+
 /* Tells the collector how many rows of plan's first phrase its exclusions drop (rank_collector_excluded). */
 static irs_code
 count_dropped(sqlite3 *db, const query_plan *plan, rank_collector *c, irs_error *e)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM fts WHERE fts MATCH ?1", -1, &st, NULL);
+	unsigned char word[PHRASE_FORMS_MAX];
+	char *match = NULL;
+	int nphrases, rc;
 
+	/* The same rows with the words' forms ORed: FTS5 counts them without merging position lists. */
+	if ((rc = page_match(db, plan->fts_dropped, &match, word, &nphrases)) != SQLITE_OK)
+		return page_match_fail(rc, e);
+	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM fts WHERE fts MATCH ?1", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, plan->fts_dropped, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, match != NULL ? match : plan->fts_dropped, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 	}
 	if (rc != SQLITE_ROW) {
 		irs_code code = sql_fail(db, e);
 
 		sqlite3_finalize(st);
+		sqlite3_free(match);
 		return code;
 	}
 	rank_collector_excluded(c, sqlite3_column_int64(st, 0));
 	sqlite3_finalize(st);
+	sqlite3_free(match);
 	return IRS_OK;
 }
 
@@ -562,29 +602,6 @@ early_page_sql(char *sql, size_t cap, const search_request *req)
 }
 
 /*
- * The MATCH of the page's statement: the plan's, with each word of
- * several indexed forms written as their OR as exact terms
- * (phrase_forms_rewrite), which FTS5 walks without merging the forms'
- * position lists at every row; word[j] the query word of its phrase j,
- * *nphrases of them, for irs_rank (rank_collector_words) and
- * irs_snippet_hits, so that both see the query's words, not their forms.
- * NULL (the plan's MATCH stays) when no word has several forms, or the
- * tokenizer cannot say; SQLITE_OK or an error.
- */
-static int
-page_match(sqlite3 *db, const query_plan *plan, char **match, unsigned char *word, int *nphrases)
-{
-	irs_error e;
-	fts5_api *fts5;
-
-	*match = NULL;
-	*nphrases = 0;
-	if (plan->fts == NULL || (fts5 = tokenize_fts5_api(db, &e)) == NULL)
-		return SQLITE_OK;
-	return phrase_forms_rewrite(db, fts5, plan->fts, match, word, nphrases);
-}
-
-/*
  * Step 1: the page's ids and scores, in order.  With a MATCH, irs_rank
  * counts the matching rows into its collector as it scores each of them,
  * and, sorted by rank, keeps the page.
@@ -608,9 +625,8 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 		early_page_sql(sql, sizeof(sql), req);
 	else
 		page_sql(sql, sizeof(sql), req, plan);
-	if ((rc = page_match(db, plan, &match, word, &nphrases)) != SQLITE_OK)
-		return rc == SQLITE_INTERRUPT ? irs_fail(e, IRS_TIMEOUT, "the query took longer than its time budget")
-					      : irs_fail(e, IRS_INTERNAL, "out of memory");
+	if ((rc = page_match(db, plan->fts, &match, word, &nphrases)) != SQLITE_OK)
+		return page_match_fail(rc, e);
 	/* Kept by the collector, the statement sees every match (filtered_page_sql). */
 	if (plan->fts != NULL &&
 	    (c = rank_collector_new(keeps ? (int64_t)req->offset + req->limit : 0, keeps || !plan_has_filters(plan),
