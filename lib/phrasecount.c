@@ -35,7 +35,7 @@ struct phrase_counts {
 	fts5_api *fts5;		/* the connection's, to find the table's tokenizer */
 	struct match_phrase phrase[PHRASE_COUNTS_MAX_PHRASES];
 	int nphrase;
-	sqlite3_stmt *count;	/* rows of one MATCH (phrase_counts_rows) */
+	sqlite3_stmt *count;	/* rows of one MATCH (phrase_counts_rows), prepared when first needed */
 	fts5_tokenizer tokenizer;	/* the table's tokenizer's methods */
 	Fts5Tokenizer *tok;	/* one with the table's arguments, for a phrase's forms */
 };
@@ -331,12 +331,8 @@ phrase_counts_open(sqlite3 *db, fts5_api *fts5, const char *match, int nphrases,
 		phrase_counts_close(pc);
 		return rc;
 	}
-	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM fts WHERE fts MATCH ?1", -1, &pc->count, NULL);
-	if (rc == SQLITE_OK)
-		*out = pc;
-	else
-		phrase_counts_close(pc);
-	return rc == SQLITE_NOMEM ? rc : SQLITE_OK;
+	*out = pc;
+	return SQLITE_OK;
 }
 
 void
@@ -411,6 +407,13 @@ phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, 
 		rc = forms_expr(pc, i, 1, &expr, &nforms);
 	if (expr == NULL)
 		return rc;
+	/* Prepared when first needed: a rewrite (phrase_forms_rewrite) counts nothing. */
+	if (pc->count == NULL &&
+	    (rc = sqlite3_prepare_v2(pc->db, "SELECT count(*) FROM fts WHERE fts MATCH ?1", -1, &pc->count, NULL)) !=
+		    SQLITE_OK) {
+		sqlite3_free(expr);
+		return rc;
+	}
 	sqlite3_bind_text(pc->count, 1, expr, -1, sqlite3_free);
 	if ((rc = sqlite3_step(pc->count)) == SQLITE_ROW) {
 		*n = sqlite3_column_int64(pc->count, 0);
