@@ -680,10 +680,11 @@ rows_from_forms(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_curso
 
 	*counted = 0;
 	if (!cur->counts_opened) {
+		/* A MATCH rewritten with forms ORed is counted on the words' own text: a phrase a word. */
+		int nphrases = cur->mapped ? cur->stats.nphrases : api->xPhraseCount(fts);
+
 		cur->counts_opened = 1;
-		if ((rc = phrase_counts_open(cur->db, cur->fts5, match,
-					     cur->mapped ? cur->stats.nphrases : api->xPhraseCount(fts), &cur->counts)) !=
-		    SQLITE_OK)
+		if ((rc = phrase_counts_open(cur->db, cur->fts5, match, nphrases, &cur->counts)) != SQLITE_OK)
 			return rc;
 	}
 	if (cur->counts == NULL)

@@ -646,9 +646,9 @@ check_words(sqlite3 *db, const char *query, const char *dropped, int64_t keep, i
 			 (long long)rank_collector_rows(plain), (long long)nb, (long long)rank_collector_rows(words));
 	for (i = 0; i < na; i++)
 		if (a[i].id != b[i].id || memcmp(&a[i].score, &b[i].score, sizeof(double)) != 0)
-			fail_msg("%s, keep %lld, rank %lld: row %lld score %.17g as forms, %lld %.17g as written", query,
-				 (long long)keep, (long long)i, (long long)b[i].id, b[i].score, (long long)a[i].id,
-				 a[i].score);
+			fail_msg("%s, keep %lld, rank %lld: row %lld score %.17g as forms, %lld %.17g as written",
+				 query, (long long)keep, (long long)i, (long long)b[i].id, b[i].score,
+				 (long long)a[i].id, a[i].score);
 	rank_collector_free(plain);
 	rank_collector_free(words);
 	sqlite3_free(widened);
