@@ -539,6 +539,37 @@ read_snippet_args(sqlite3_value **argv, struct snippet_args *a)
 }
 
 /*
+ * Appends the passages of the windows to out in the order they were
+ * chosen; texts[i] holds the bytes spans[i]'s offsets point into.
+ */
+static void
+emit_passages(sqlite3_str *out, const char *const *texts, const struct window *windows, const struct span *spans,
+	      int nw, int paged, const struct hit *hits, int nhits, const struct snippet_args *a)
+{
+	int i;
+
+	for (i = 0; i < nw; i++) {
+		if (spans[i].count == 0)
+			continue;
+		if (sqlite3_str_length(out) > 0)
+			sqlite3_str_appendchar(out, 1, SNIPPET_PASSAGE_SEP);
+		sqlite3_str_appendf(out, "%d%c", paged ? spans[i].page : 0, SNIPPET_PAGE_SEP);
+		append_passage(out, texts[i], &windows[i], &spans[i], hits, nhits, a->open, a->close);
+	}
+}
+
+static void
+spans_free(struct span *spans, int nw)
+{
+	int i;
+
+	for (i = 0; i < nw; i++) {
+		free(spans[i].starts);
+		free(spans[i].ends);
+	}
+}
+
+/*
  * The passages of text[0..ntext) around the sorted hits, in irs_snippet's
  * result format, into out; an SQLite error code.
  */
@@ -548,6 +579,7 @@ make_passages(const struct splitter *sp, const char *text, int ntext, const stru
 {
 	struct window windows[SNIPPET_MAX_PASSAGES];
 	struct span spans[SNIPPET_MAX_PASSAGES];
+	const char *texts[SNIPPET_MAX_PASSAGES];
 	struct pages pages = { NULL, 0 };
 	struct scan scan;
 	int nw, i, rc = SQLITE_OK;
@@ -567,18 +599,11 @@ make_passages(const struct splitter *sp, const char *text, int ntext, const stru
 	nw = choose_windows(hits, nhits, nphrases, a->len, a->max, &pages, windows);
 	if (rc == SQLITE_OK)
 		rc = read_spans(&scan, windows, nw, spans);
-	for (i = 0; rc == SQLITE_OK && i < nw; i++) {
-		if (spans[i].count == 0)
-			continue;
-		if (sqlite3_str_length(out) > 0)
-			sqlite3_str_appendchar(out, 1, SNIPPET_PASSAGE_SEP);
-		sqlite3_str_appendf(out, "%d%c", pages.n > 0 ? spans[i].page : 0, SNIPPET_PAGE_SEP);
-		append_passage(out, text, &windows[i], &spans[i], hits, nhits, a->open, a->close);
-	}
-	for (i = 0; i < nw; i++) {
-		free(spans[i].starts);
-		free(spans[i].ends);
-	}
+	for (i = 0; i < nw; i++)
+		texts[i] = text;
+	if (rc == SQLITE_OK)
+		emit_passages(out, texts, windows, spans, nw, pages.n > 0, hits, nhits, a);
+	spans_free(spans, nw);
 	free(pages.first);
 	return rc;
 }
@@ -758,6 +783,394 @@ irs_snippet_from(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	result_of(ctx, out, rc);
 }
 
+/*
+ * The snippet map (snippet.h): little-endian 32-bit words, MAP_HEAD of
+ * them (MAP_VERSION, the body's bytes, checkpoints, page breaks), then
+ * position, byte and page of each checkpoint, then the first position of
+ * each page after the first, as scan_to records them.
+ */
+#define MAP_VERSION 1
+#define MAP_HEAD 4
+
+struct checkpoint {
+	int pos, byte, page;
+};
+
+struct snippet_map {
+	int nbody;
+	int ncheck;
+	struct checkpoint *check;	/* sorted, all inside the body; owned */
+	struct pages pages;		/* owned */
+};
+
+static void
+put32(sqlite3_str *out, int v)
+{
+	char b[4];
+	uint32_t u = (uint32_t)v;
+
+	b[0] = (char)(u & 0xff), b[1] = (char)(u >> 8 & 0xff), b[2] = (char)(u >> 16 & 0xff), b[3] = (char)(u >> 24);
+	sqlite3_str_append(out, b, 4);
+}
+
+static int
+get32(const unsigned char *p)
+{
+	return (int)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+}
+
+/*
+ * Whether a scan may start at byte b of text as at a token: the byte
+ * before is one unicode61 always splits at, the byte there may begin a
+ * word.  A checkpoint inside a chunk the scan cannot count alone is not one.
+ */
+static int
+clean_start(const unsigned char *text, int ntext, int b)
+{
+	if (b <= 0 || b >= ntext)
+		return 0;
+	return text[b - 1] < 0x80 && !wordscan_word_byte(text[b - 1]) &&
+	       (text[b] >= 0x80 || wordscan_word_byte(text[b]));
+}
+
+/*
+ * The checkpoints of text, every SNIPPET_MAP_EVERY tokens or at the next
+ * clean start after, into the growing array *check.
+ */
+static int
+find_checkpoints(const struct splitter *sp, const unsigned char *text, int ntext, struct checkpoint **check,
+		 int *ncheck)
+{
+	struct scan s;
+	int cap = 0, target = SNIPPET_MAP_EVERY, rc;
+
+	memset(&s, 0, sizeof(s));
+	s.split = sp;
+	s.text = text;
+	s.ntext = ntext;
+	s.page = 1;
+	for (;;) {
+		if ((rc = scan_to(&s, target, NULL)) != SQLITE_OK)
+			return rc;
+		if (s.pos < target || s.byte >= ntext)
+			return SQLITE_OK;
+		if (!clean_start(text, ntext, s.byte)) {
+			target = s.pos + 1;
+			continue;
+		}
+		if (*ncheck == cap) {
+			struct checkpoint *more;
+
+			cap = cap > 0 ? cap * 2 : 16;
+			if ((more = realloc(*check, sizeof(*more) * (size_t)cap)) == NULL)
+				return SQLITE_NOMEM;
+			*check = more;
+		}
+		(*check)[*ncheck].pos = s.pos;
+		(*check)[*ncheck].byte = s.byte;
+		(*check)[*ncheck].page = s.page;
+		(*ncheck)++;
+		target = s.pos + SNIPPET_MAP_EVERY;
+	}
+}
+
+/* The map of text into out; *empty when it would say nothing (a short body without pages). */
+static int
+build_map(const struct splitter *sp, const unsigned char *text, int ntext, sqlite3_str *out, int *empty)
+{
+	struct pages pages = { NULL, 0 };
+	struct checkpoint *check = NULL;
+	int ncheck = 0, i, rc = SQLITE_OK;
+
+	if (memchr(text, '\f', (size_t)ntext) != NULL) {
+		struct scan s;
+
+		memset(&s, 0, sizeof(s));
+		s.split = sp;
+		s.text = text;
+		s.ntext = ntext;
+		s.page = 1;
+		rc = scan_to(&s, 1 << 30, &pages);
+	}
+	if (rc == SQLITE_OK)
+		rc = find_checkpoints(sp, text, ntext, &check, &ncheck);
+	*empty = ncheck == 0 && pages.n == 0;
+	if (rc == SQLITE_OK && !*empty) {
+		put32(out, MAP_VERSION);
+		put32(out, ntext);
+		put32(out, ncheck);
+		put32(out, pages.n);
+		for (i = 0; i < ncheck; i++) {
+			put32(out, check[i].pos);
+			put32(out, check[i].byte);
+			put32(out, check[i].page);
+		}
+		for (i = 0; i < pages.n; i++)
+			put32(out, pages.first[i]);
+	}
+	free(check);
+	free(pages.first);
+	return rc;
+}
+
+static void
+map_free(struct snippet_map *m)
+{
+	free(m->check);
+	free(m->pages.first);
+	memset(m, 0, sizeof(*m));
+}
+
+/*
+ * Reads a map for a body of nbody bytes; -1 when it is not one a writer
+ * of this body could have made (another length, checkpoints out of order
+ * or outside the body): the caller scans from the start instead.
+ */
+static int
+parse_map(const unsigned char *blob, int nblob, int nbody, struct snippet_map *m)
+{
+	int i, prev_pos = 0, prev_byte = 0, prev_page = 1;
+
+	memset(m, 0, sizeof(*m));
+	if (blob == NULL || nblob < 4 * MAP_HEAD || get32(blob) != MAP_VERSION || get32(blob + 4) != nbody)
+		return -1;
+	m->nbody = nbody;
+	m->ncheck = get32(blob + 8);
+	m->pages.n = get32(blob + 12);
+	if (m->ncheck < 0 || m->pages.n < 0 || m->ncheck > nbody || m->pages.n > nbody ||
+	    (int64_t)nblob != 4 * ((int64_t)MAP_HEAD + 3 * (int64_t)m->ncheck + m->pages.n))
+		return -1;
+	m->check = malloc(sizeof(*m->check) * (size_t)(m->ncheck > 0 ? m->ncheck : 1));
+	m->pages.first = malloc(sizeof(int) * (size_t)(m->pages.n > 0 ? m->pages.n : 1));
+	if (m->check == NULL || m->pages.first == NULL) {
+		map_free(m);
+		return -1;
+	}
+	for (i = 0; i < m->ncheck; i++) {
+		const unsigned char *c = blob + 4 * (MAP_HEAD + 3 * i);
+		struct checkpoint *k = &m->check[i];
+
+		k->pos = get32(c), k->byte = get32(c + 4), k->page = get32(c + 8);
+		if (k->pos <= prev_pos || k->byte <= prev_byte || k->byte >= nbody || k->page < prev_page ||
+		    k->pos > SNIPPET_MAX_POSITION) {
+			map_free(m);
+			return -1;
+		}
+		prev_pos = k->pos, prev_byte = k->byte, prev_page = k->page;
+	}
+	for (i = 0; i < m->pages.n; i++) {
+		m->pages.first[i] = get32(blob + 4 * (MAP_HEAD + 3 * m->ncheck + i));
+		if (m->pages.first[i] < 0 || (i > 0 && m->pages.first[i] < m->pages.first[i - 1])) {
+			map_free(m);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The last checkpoint at or before pos (the body's start when none), and the byte where the text may end for a window ending at end. */
+static void
+map_range(const struct snippet_map *m, const struct window *w, struct checkpoint *from, int *to)
+{
+	int i;
+
+	from->pos = 0, from->byte = 0, from->page = 1;
+	*to = m->nbody;
+	for (i = 0; i < m->ncheck; i++) {
+		if (m->check[i].pos <= w->start)
+			*from = m->check[i];
+		else if (m->check[i].pos > w->end) {	/* the token after the window is before it */
+			*to = m->check[i].byte;
+			break;
+		}
+	}
+}
+
+/* irs_snippet_at's failures that send it back to the whole body. */
+#define MAP_UNUSABLE (-1)
+
+/*
+ * Window w's span, read from the body's blob between the checkpoints
+ * around it into *buf (the caller frees it; the span's offsets count from
+ * *text, inside it); MAP_UNUSABLE when the checkpoint is not at a token's
+ * start.
+ */
+static int
+read_mapped_span(const struct splitter *sp, sqlite3_blob *blob, const struct snippet_map *m,
+		 const struct window *w, unsigned char **buf, const char **text, struct span *out)
+{
+	struct checkpoint from;
+	struct scan s;
+	int to, lead, n, rc;
+
+	memset(out, 0, sizeof(*out));
+	map_range(m, w, &from, &to);
+	lead = from.byte > 0;	/* the byte before the checkpoint, to check it */
+	n = to - from.byte;
+	if ((*buf = malloc((size_t)n + (size_t)lead + 1)) == NULL)
+		return SQLITE_NOMEM;
+	if ((rc = sqlite3_blob_read(blob, *buf, n + lead, from.byte - lead)) != SQLITE_OK)
+		return rc;
+	(*buf)[n + lead] = '\0';
+	if (lead && !clean_start(*buf, n + 1, 1))
+		return MAP_UNUSABLE;
+	*text = (const char *)*buf + lead;
+	memset(&s, 0, sizeof(s));
+	s.split = sp;
+	s.text = *buf + lead;
+	s.ntext = n;
+	s.pos = from.pos;
+	s.page = from.page;
+	return read_span(&s, w, out);
+}
+
+/*
+ * The passages as make_passages makes them, from the byte ranges of the
+ * body the map says hold the windows; MAP_UNUSABLE when it cannot say.
+ */
+static int
+mapped_passages(const struct splitter *sp, sqlite3_blob *blob, const struct snippet_map *m, const struct hit *hits,
+		int nhits, int nphrases, const struct snippet_args *a, sqlite3_str *out)
+{
+	struct window windows[SNIPPET_MAX_PASSAGES];
+	struct span spans[SNIPPET_MAX_PASSAGES];
+	unsigned char *bufs[SNIPPET_MAX_PASSAGES] = { NULL };
+	const char *texts[SNIPPET_MAX_PASSAGES] = { NULL };
+	int nw, i, rc = SQLITE_OK;
+
+	memset(spans, 0, sizeof(spans));
+	nw = choose_windows(hits, nhits, nphrases, a->len, a->max, &m->pages, windows);
+	for (i = 0; i < nw && rc == SQLITE_OK; i++)
+		rc = read_mapped_span(sp, blob, m, &windows[i], &bufs[i], &texts[i], &spans[i]);
+	if (rc == SQLITE_OK)
+		emit_passages(out, texts, windows, spans, nw, m->pages.n > 0, hits, nhits, a);
+	spans_free(spans, nw);
+	for (i = 0; i < nw; i++)
+		free(bufs[i]);
+	return rc;
+}
+
+/* The connection's splitter, its tokenizer made on first use; an SQLite error code. */
+static int
+conn_splitter(struct snippet_conn *conn, struct splitter *sp)
+{
+	int rc;
+
+	if (conn->tok == NULL && (rc = conn->methods.xCreate(conn->user_data, NULL, 0, &conn->tok)) != SQLITE_OK)
+		return rc;
+	memset(sp, 0, sizeof(*sp));
+	sp->methods = &conn->methods;
+	sp->tok = conn->tok;
+	return SQLITE_OK;
+}
+
+/* irs_snippet_map(body): the body's snippet map, NULL when it would say nothing (snippet.h). */
+static void
+irs_snippet_map(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct splitter sp;
+	const unsigned char *text;
+	sqlite3_str *out;
+	int rc, empty = 1, n;
+
+	(void)argc;
+	if ((text = sqlite3_value_text(argv[0])) == NULL)
+		return;		/* NULL */
+	n = sqlite3_value_bytes(argv[0]);
+	if ((rc = conn_splitter(sqlite3_user_data(ctx), &sp)) != SQLITE_OK) {
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	out = sqlite3_str_new(NULL);
+	rc = build_map(&sp, text, n, out, &empty);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_str_errcode(out);
+	if (rc != SQLITE_OK || empty) {
+		sqlite3_free(sqlite3_str_finish(out));
+		if (rc != SQLITE_OK)
+			sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	n = sqlite3_str_length(out);
+	sqlite3_result_blob(ctx, sqlite3_str_finish(out), n, sqlite3_free);
+}
+
+/* The whole body of the blob's row, as make_passages wants it; NULL when out of memory or unreadable. */
+static char *
+read_whole(sqlite3_blob *blob, int *n, int *rc)
+{
+	char *text;
+
+	*n = sqlite3_blob_bytes(blob);
+	if ((text = malloc((size_t)*n + 1)) == NULL) {
+		*rc = SQLITE_NOMEM;
+		return NULL;
+	}
+	if ((*rc = sqlite3_blob_read(blob, text, *n, 0)) != SQLITE_OK) {
+		free(text);
+		return NULL;
+	}
+	text[*n] = '\0';
+	return text;
+}
+
+/*
+ * irs_snippet_at(hits, rowid, map, open, close, tokens, passages): what
+ * irs_snippet_from gives for the body of fts_content's row rowid, read
+ * through a blob handle: with a map that fits the body, only the byte
+ * ranges around the passages, else the whole body.
+ */
+static void
+irs_snippet_at(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct splitter sp;
+	struct snippet_args a;
+	struct snippet_map m;
+	sqlite3_blob *blob = NULL;
+	struct hit *hits;
+	sqlite3_str *out;
+	int nhits, nphrases = 0, rc, n;
+	char *text;
+
+	(void)argc;
+	if (hits_of_blob(sqlite3_value_blob(argv[0]), sqlite3_value_bytes(argv[0]), &hits, &nhits, &nphrases) != 0) {
+		sqlite3_result_error(ctx, "irs_snippet_at wants irs_snippet_hits' value", -1);
+		return;
+	}
+	read_snippet_args(argv + 3, &a);
+	if ((rc = conn_splitter(sqlite3_user_data(ctx), &sp)) != SQLITE_OK) {
+		free(hits);
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	/* No row, or a NULL body (SQLITE_ERROR): as irs_snippet_from with a NULL body. */
+	if ((rc = sqlite3_blob_open(sqlite3_context_db_handle(ctx), "main", "fts_content", "c2",
+				    sqlite3_value_int64(argv[1]), 0, &blob)) != SQLITE_OK) {
+		sqlite3_blob_close(blob);
+		free(hits);
+		if ((rc & 0xff) == SQLITE_ERROR)
+			sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+		else
+			sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	out = sqlite3_str_new(NULL);
+	rc = MAP_UNUSABLE;
+	if (parse_map(sqlite3_value_blob(argv[2]), sqlite3_value_bytes(argv[2]), sqlite3_blob_bytes(blob), &m) == 0) {
+		rc = mapped_passages(&sp, blob, &m, hits, nhits, nphrases, &a, out);
+		map_free(&m);
+		if (rc == MAP_UNUSABLE)
+			sqlite3_str_reset(out);
+	}
+	if (rc == MAP_UNUSABLE && (text = read_whole(blob, &n, &rc)) != NULL) {
+		rc = make_passages(&sp, text, n, hits, nhits, nphrases, &a, out);
+		free(text);
+	}
+	sqlite3_blob_close(blob);
+	free(hits);
+	result_of(ctx, out, rc);
+}
+
 static void
 snippet_conn_free(void *p)
 {
@@ -791,7 +1204,11 @@ snippet_register(sqlite3 *db, irs_error *e)
 	}
 	/* SQLite frees conn with the connection (before FTS5 and its tokenizers), or at once on failure. */
 	if ((rc = sqlite3_create_function_v2(db, "irs_snippet_from", 6, SQLITE_UTF8, conn, irs_snippet_from, NULL,
-					     NULL, snippet_conn_free)) != SQLITE_OK)
+					     NULL, snippet_conn_free)) != SQLITE_OK ||
+	    (rc = sqlite3_create_function_v2(db, "irs_snippet_at", 7, SQLITE_UTF8, conn, irs_snippet_at, NULL, NULL,
+					     NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_create_function_v2(db, "irs_snippet_map", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, conn,
+					     irs_snippet_map, NULL, NULL, NULL)) != SQLITE_OK)
 		return irs_fail(e, IRS_INTERNAL, "cannot register the snippet function: %s", sqlite3_errstr(rc));
 	return IRS_OK;
 }

@@ -38,6 +38,7 @@ enum stmt_id {
 	ST_GET_META,
 	ST_BUMP_GENERATION,
 	ST_STATE_TAG,
+	ST_PUT_MAP,
 	ST_COUNT_STMTS
 };
 
@@ -66,6 +67,9 @@ static const char *const stmt_sql[ST_COUNT_STMTS] = {
 	[ST_GET_META] = "SELECT value FROM meta WHERE key = ?1",
 	[ST_BUMP_GENERATION] = ("INSERT INTO meta(key, value) VALUES('generation', '1')"
 				" ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"),
+	/* After the FTS5 row: a body too short for a map gets no row (the update's trigger dropped the old one). */
+	[ST_PUT_MAP] = ("INSERT OR REPLACE INTO " SNIPPET_MAP_TABLE "(id, map)"
+			" SELECT ?1, m FROM (SELECT irs_snippet_map(?2) AS m) WHERE m IS NOT NULL"),
 	[ST_STATE_TAG] = ("SELECT coalesce((SELECT value FROM meta WHERE key = 'instance'), '') || ':' ||"
 			  " coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')"),
 };
@@ -207,6 +211,7 @@ create_schema(store_t *s, const char *languages, irs_error *e)
 		 " indexed_at INTEGER NOT NULL);"
 		 "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 		 IRS_VOCABULARY_SCHEMA ";"
+		 SNIPPET_MAP_SCHEMA ";"
 		 "CREATE VIRTUAL TABLE fts USING fts5(title, author, body, tokenize='%s %s');"
 		 "INSERT INTO meta VALUES('languages', %Q);"
 		 "INSERT INTO meta VALUES('created', strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now'));"
@@ -271,7 +276,8 @@ static irs_code
 prepare_move_lookup(store_t *s, irs_error *e)
 {
 	int rc;
-	irs_code done = exec(s, "CREATE INDEX IF NOT EXISTS documents_size ON documents(size)", e,
+	/* An index made before snippet maps gets their table here; its documents have none until rewritten. */
+	irs_code done = exec(s, "CREATE INDEX IF NOT EXISTS documents_size ON documents(size);" SNIPPET_MAP_SCHEMA, e,
 			     "setting up the index");
 
 	if (done != IRS_OK)
@@ -673,6 +679,12 @@ put_rows(store_t *s, const irs_doc *doc, int64_t *id, irs_error *e)
 	bind_text_or_null(st, 3, doc->author);
 	sqlite3_bind_text64(st, 4, doc->body != NULL ? doc->body : "", doc->body_len,
 			    SQLITE_STATIC, SQLITE_UTF8);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return sql_fail(s, e, "indexing a document");
+	if ((st = stmt(s, ST_PUT_MAP)) == NULL)
+		return sql_fail(s, e, "indexing a document");
+	sqlite3_bind_int64(st, 1, *id);
+	sqlite3_bind_text64(st, 2, doc->body != NULL ? doc->body : "", doc->body_len, SQLITE_STATIC, SQLITE_UTF8);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return sql_fail(s, e, "indexing a document");
 	return IRS_OK;

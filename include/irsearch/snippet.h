@@ -19,6 +19,20 @@
  *     parsed and widened, each term's doclists opened and sought).  It
  *     splits the body with the irsearch tokenizer in FTS5_TOKENIZE_AUX mode,
  *     as FTS5's xTokenize does, through one instance per connection.
+ *   irs_snippet_map(body) makes a body's snippet map at index time: every
+ *     SNIPPET_MAP_EVERY tokens (or at the next token after an ASCII
+ *     separator) a checkpoint (token position, byte offset, page), and the
+ *     first position of each page, as the scan of irs_snippet finds them;
+ *     NULL for a body of fewer tokens with no page breaks.  The writer
+ *     keeps it in SNIPPET_MAP_TABLE, one row per document id (store.c).
+ *   irs_snippet_at(hits, rowid, map, open, close, tokens, passages) is
+ *     irs_snippet_from for the body of fts_content's row rowid, read with a
+ *     blob handle: with a map, only the bytes from the checkpoint before
+ *     each passage to the one after it; with none (NULL, an index or a
+ *     document indexed before maps), or one that does not fit the body (its
+ *     length, order, a checkpoint not at a token), the whole body from 0.
+ *     For a rare word deep in a long report the scan from byte 0 and the
+ *     read of the whole body were most of a search.
  * Does not own choosing or ranking the hits (search.h).
  */
 #ifndef IRSEARCH_SNIPPET_H
@@ -33,6 +47,25 @@
 /* irs_snippet's result: passages joined by PASSAGE_SEP, each "PAGE" PAGE_SEP "text" (page 0: unknown). */
 #define SNIPPET_PASSAGE_SEP '\x1e'
 #define SNIPPET_PAGE_SEP '\x1f'
+
+/*
+ * Tokens between checkpoints: a passage scans fewer than this many tokens
+ * (about 6 bytes each) before its window; a map costs 12 bytes per checkpoint.
+ */
+#define SNIPPET_MAP_EVERY 512
+/*
+ * The maps' table, made with the index or by the first writer of an index
+ * without one.  Its triggers drop a document's map whenever its text may
+ * change or it goes, whoever writes (an older irindex too), so a map never
+ * outlives the text it was made from; the writer then puts the new one.
+ */
+#define SNIPPET_MAP_TABLE "snippet_map"
+#define SNIPPET_MAP_SCHEMA \
+	"CREATE TABLE IF NOT EXISTS " SNIPPET_MAP_TABLE "(id INTEGER PRIMARY KEY, map BLOB NOT NULL);" \
+	"CREATE TRIGGER IF NOT EXISTS snippet_map_on_update AFTER UPDATE OF hash ON documents BEGIN" \
+	" DELETE FROM " SNIPPET_MAP_TABLE " WHERE id = old.id; END;" \
+	"CREATE TRIGGER IF NOT EXISTS snippet_map_on_delete AFTER DELETE ON documents BEGIN" \
+	" DELETE FROM " SNIPPET_MAP_TABLE " WHERE id = old.id; END"
 
 /* Registers irs_snippet on db (which has the irsearch tokenizer). */
 irs_code snippet_register(sqlite3 *db, irs_error *e);

@@ -87,11 +87,59 @@ snippet_from(sqlite3 *db, int64_t id, const void *hits, int nhits, int tokens)
 }
 
 /*
+ * irs_snippet_at on the kept hits of document id, its body read from
+ * fts_content through a blob handle, with map the SQL expression that
+ * gives its snippet map (?2 the id): the caller frees the result.
+ */
+static char *
+snippet_at(sqlite3 *db, int64_t id, const void *hits, int nhits, int tokens, const char *map)
+{
+	sqlite3_stmt *st = NULL;
+	char *sql = sqlite3_mprintf("SELECT irs_snippet_at(?1, ?2, %s, '[', ']', ?3, 3)", map), *snip;
+
+	assert_non_null(sql);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_bind_blob(st, 1, hits, nhits, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int(st, 3, tokens);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		fail_msg("irs_snippet_at on %lld: %s", (long long)id, sqlite3_errmsg(db));
+	snip = sqlite3_column_type(st, 0) != SQLITE_NULL ? strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	return snip;
+}
+
+/* The snippet map's expression for the row ?2 (as the writer makes it), and with none. */
+#define MAP_OF_ROW "irs_snippet_map((SELECT body FROM fts WHERE rowid = ?2))"
+#define NO_MAP "NULL"
+
+/* irs_snippet_at with the map expression map must give want (NULL: SQL's NULL). */
+static void
+expect_at(sqlite3 *db, int64_t id, const void *hits, int nhits, int tokens, const char *map, const char *want,
+	  const char *query)
+{
+	char *at = snippet_at(db, id, hits, nhits, tokens, map);
+
+	if (at == NULL || want == NULL) {
+		if (at != want)
+			fail_msg("query %s, document %lld, map %s: \"%s\", irs_snippet \"%s\"", query, (long long)id, map,
+				 at != NULL ? at : "(null)", want != NULL ? want : "(null)");
+	} else if (strcmp(at, want) != 0) {
+		fail_msg("query %s, document %lld, map %s: \"%s\", irs_snippet \"%s\"", query, (long long)id, map, at,
+			 want);
+	}
+	free(at);
+}
+
+/*
  * Runs the query on document id and checks each passage: its text, without
  * the "..." that mark cuts, is in highlight()'s body with the same marks,
  * it holds a marked word, and in a paged body its page is right.  The
- * same snippet made from the row's kept hits (irs_snippet_from) must be
- * the same bytes.
+ * same snippet made from the row's kept hits (irs_snippet_from), and from
+ * them and the body's blob (irs_snippet_at) with and without its map,
+ * must be the same bytes.
  */
 static int
 check_snippet(sqlite3 *db, int64_t id, const char *query, int tokens, int paged)
@@ -113,6 +161,8 @@ check_snippet(sqlite3 *db, int64_t id, const char *query, int tokens, int paged)
 	whole = strdup((const char *)sqlite3_column_text(st, 1));
 	assert_int_equal(sqlite3_column_type(st, 2), SQLITE_BLOB);
 	from = snippet_from(db, id, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), tokens);
+	expect_at(db, id, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), tokens, MAP_OF_ROW, snip, query);
+	expect_at(db, id, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), tokens, NO_MAP, snip, query);
 	sqlite3_finalize(st);
 	assert_non_null(snip);
 	assert_non_null(whole);
@@ -347,6 +397,7 @@ snippets_from_kept_hits_match_irs_snippet_at_the_edges(void **state)
 			assert_ptr_equal(snip, from);	/* both NULL */
 		else
 			assert_string_equal(from, snip);
+		expect_at(db, id, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), 4, MAP_OF_ROW, from, "treaty");
 		free(from);
 	}
 	sqlite3_finalize(st);
@@ -362,6 +413,122 @@ snippets_from_kept_hits_match_irs_snippet_at_the_edges(void **state)
 	sqlite3_close(db);
 }
 
+/* irs_snippet_at with map on query's hits in document id differs from irs_snippet's passages. */
+static void
+expect_differs(sqlite3 *db, int64_t id, int tokens, const char *map, const char *query)
+{
+	sqlite3_stmt *st = NULL;
+	char *at;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_snippet(fts, '[', ']', ?1, 3), irs_snippet_hits(fts)"
+					    " FROM fts WHERE fts MATCH ?2 AND rowid = ?3", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int(st, 1, tokens);
+	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	at = snippet_at(db, id, sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), tokens, map);
+	assert_non_null(at);
+	if (strcmp(at, (const char *)sqlite3_column_text(st, 0)) == 0)
+		fail_msg("query %s: map %s was not used", query, map);
+	free(at);
+	sqlite3_finalize(st);
+}
+
+/*
+ * A map that does not fit the body is found out and the whole body
+ * scanned instead: the snippet is irs_snippet's either way.  Words:
+ * MAP_VERSION, body bytes, checkpoints, page breaks, then (position,
+ * byte, page) per checkpoint; the cases edit the row's own map.
+ */
+static void
+a_map_that_does_not_fit_the_body_is_not_used(void **state)
+{
+	static const char *const bad[] = {
+		/* another body's length */
+		"substr(m, 1, 4) || x'01000000' || substr(m, 9)",
+		"the first checkpoint one byte on, inside its word (made below)",
+		/* cut short, and one word long */
+		"substr(m, 1, length(m) - 4)", "m || x'00000000'",
+		/* positions not increasing: the second checkpoint's set to the first's */
+		"substr(m, 1, 28) || substr(m, 17, 4) || substr(m, 33)",
+		/* the first checkpoint's byte past the text */
+		"substr(m, 1, 20) || x'ffffff0f' || substr(m, 25)",
+		/* another version, and no map at all but a stray blob */
+		"x'02000000' || substr(m, 5)", "x'00'",
+	};
+	sqlite3 *db = open_index();
+	sqlite3_stmt *st = NULL;
+	char *body = ascii_body(6000), *want, *map;
+	size_t i;
+
+	(void)state;
+	insert(db, 1, body);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE m AS SELECT irs_snippet_map(body) AS m FROM fts WHERE rowid = 1",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_snippet(fts, '[', ']', 12, 3), irs_snippet_hits(fts),"
+					    " (SELECT length(m) FROM m) FROM fts WHERE fts MATCH 'pin60 OR pin3' AND rowid = 1",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_true(sqlite3_column_int(st, 2) > 4 * (4 + 3 * 3));	/* several checkpoints */
+	want = strdup((const char *)sqlite3_column_text(st, 0));
+	assert_non_null(want);
+	expect_at(db, 1, sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), 12, "(SELECT m FROM m)", want, "pins");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* The byte of the first checkpoint, one on: */
+		if (i == 1) {
+			sqlite3_stmt *b = NULL;
+			int byte;
+
+			assert_int_equal(sqlite3_prepare_v2(db, "SELECT m FROM m", -1, &b, NULL), SQLITE_OK);
+			assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+			memcpy(&byte, (const char *)sqlite3_column_blob(b, 0) + 20, 4);	/* little-endian hosts */
+			sqlite3_finalize(b);
+			map = sqlite3_mprintf("(SELECT substr(m, 1, 20) || x'%02x%02x%02x%02x' || substr(m, 25) FROM m)",
+					      (byte + 1) & 0xff, (byte + 1) >> 8 & 0xff, (byte + 1) >> 16 & 0xff,
+					      (byte + 1) >> 24 & 0xff);
+		} else {
+			map = sqlite3_mprintf("(SELECT %s FROM m)", bad[i]);
+		}
+		assert_non_null(map);
+		expect_at(db, 1, sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), 12, map, want, bad[i]);
+		sqlite3_free(map);
+	}
+	/*
+	 * A checkpoint one position off at a word's start cannot be told from
+	 * a right one: the map is read, not checked against a scan (the
+	 * writer and the triggers keep it true).  The passage after it moves.
+	 */
+	expect_differs(db, 1, 12, "(SELECT substr(m, 1, 16) || x'01' || substr(m, 18) FROM m)", "pin6");
+	sqlite3_finalize(st);
+	free(want);
+	free(body);
+	sqlite3_close(db);
+}
+
+/* A body shorter than a checkpoint's tokens and without page breaks gets no map; one with pages does. */
+static void
+short_bodies_get_no_map(void **state)
+{
+	sqlite3 *db = open_index();
+	sqlite3_stmt *st = NULL;
+
+	(void)state;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_snippet_map('a few words'), irs_snippet_map(''),"
+					    " irs_snippet_map(NULL), length(irs_snippet_map('page one\fpage two'))",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(st, 0), SQLITE_NULL);
+	assert_int_equal(sqlite3_column_type(st, 1), SQLITE_NULL);
+	assert_int_equal(sqlite3_column_type(st, 2), SQLITE_NULL);
+	assert_int_equal(sqlite3_column_int(st, 3), 4 * (4 + 1));	/* the head and one page break */
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -371,6 +538,8 @@ main(void)
 		cmocka_unit_test(passages_of_a_paged_body_say_their_page),
 		cmocka_unit_test(a_match_at_either_end_of_the_body),
 		cmocka_unit_test(snippets_from_kept_hits_match_irs_snippet_at_the_edges),
+		cmocka_unit_test(a_map_that_does_not_fit_the_body_is_not_used),
+		cmocka_unit_test(short_bodies_get_no_map),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -403,6 +403,84 @@ put_replaces_the_document_with_the_same_path(void **state)
 	store_close(s);
 }
 
+/* A body of n words: long enough for a snippet map when n passes SNIPPET_MAP_EVERY. */
+static char *
+words(int n, const char *word)
+{
+	size_t len = strlen(word) + 1, i;
+	char *b = malloc(len * (size_t)n + 1);
+
+	assert_non_null(b);
+	for (i = 0; i < (size_t)n; i++) {
+		memcpy(b + i * len, word, len - 1);
+		b[i * len + len - 1] = ' ';
+	}
+	b[len * (size_t)n] = '\0';
+	return b;
+}
+
+static int64_t
+maps_of(store_t *s, int64_t id)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM snippet_map WHERE id = %lld", (long long)id);
+	return query_int(store_db(s), sql);
+}
+
+/*
+ * A document's snippet map is written with its text and never outlives
+ * it: replaced with the text, dropped for a body too short for one, gone
+ * with the document, and dropped by the table's triggers whenever the
+ * documents row changes its hash, whoever writes (an older irindex too).
+ * An index made before maps gets the table from its next writer.
+ */
+static void
+snippet_map_follows_the_documents_text(void **state)
+{
+	struct fixture *f = *state;
+	store_t *s = open_or_fail(f->path, STORE_WRITE);
+	char *long1 = words(2000, "walrus"), *long2 = words(1500, "zebra");
+	irs_doc d = make_doc("/r/a/long.txt", NULL, long1);
+	irs_error e = { IRS_OK, "" };
+	int64_t id = 0, removed = 0, id2 = 0;
+	int64_t first_map;
+
+	put_or_fail(s, &d, &id);
+	assert_int_equal(maps_of(s, id), 1);
+	first_map = query_int(store_db(s), "SELECT length(map) FROM snippet_map");
+	d = make_doc("/r/a/long.txt", NULL, long2);
+	put_or_fail(s, &d, &id2);
+	assert_int_equal(id2, id);
+	assert_int_equal(maps_of(s, id), 1);
+	assert_int_not_equal(query_int(store_db(s), "SELECT length(map) FROM snippet_map"), first_map);
+	d = make_doc("/r/a/long.txt", NULL, "a short body now");
+	put_or_fail(s, &d, &id2);
+	assert_int_equal(maps_of(s, id), 0);
+	d = make_doc("/r/a/long.txt", NULL, long1);
+	put_or_fail(s, &d, &id2);
+	assert_int_equal(maps_of(s, id), 1);
+	/* Another writer's change of the text (its hash) drops the map. */
+	assert_int_equal(sqlite3_exec(store_db(s), "UPDATE documents SET hash = hash + 1", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(maps_of(s, id), 0);
+	put_or_fail(s, &d, &id2);
+	assert_int_equal(maps_of(s, id), 1);
+	assert_int_equal(store_begin(s, &e), IRS_OK);
+	assert_int_equal(store_remove_unseen(s, "/r", &removed, &e), IRS_OK);
+	assert_int_equal(store_commit(s, &e), IRS_OK);
+	assert_int_equal(removed, 1);
+	assert_int_equal(query_int(store_db(s), "SELECT count(*) FROM snippet_map"), 0);
+	/* An index of before maps: the next writer adds their table, and maps for what it writes. */
+	assert_int_equal(sqlite3_exec(store_db(s), "DROP TABLE snippet_map", NULL, NULL, NULL), SQLITE_OK);
+	store_close(s);
+	s = open_or_fail(f->path, STORE_WRITE);
+	put_or_fail(s, &d, &id);
+	assert_int_equal(maps_of(s, id), 1);
+	store_close(s);
+	free(long1);
+	free(long2);
+}
+
 static void
 find_returns_the_stamp_and_touch_changes_only_size_and_mtime(void **state)
 {
@@ -650,6 +728,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(write_mode_creates_file_folders_and_format_marks, setup, teardown),
+		cmocka_unit_test_setup_teardown(snippet_map_follows_the_documents_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(write_mode_records_the_languages_given, setup, teardown),
 		cmocka_unit_test_setup_teardown(write_mode_refuses_an_unknown_language, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_mode_on_a_missing_file_says_there_is_no_index, setup, teardown),
