@@ -396,7 +396,7 @@ hit_sql(char *sql, size_t cap, const search_request *req, enum snippet_source fr
 		snprintf(sql, cap,
 			 "SELECT d.path, d.title, d.author, d.date, d.type, d.language, d.pages,"
 			 " d.date_from_mtime, irs_snippet_at(?2, ?1,"
-			 " (SELECT map FROM " SNIPPET_MAP_TABLE " WHERE id = ?1), ?3, ?4, ?5, ?6)"
+			 " (SELECT map FROM " SNIPPET_MAP_TABLE " WHERE id = ?1), d.hash, ?3, ?4, ?5, ?6)"
 			 " FROM documents d WHERE d.id = ?1");
 		return;
 	}

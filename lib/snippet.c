@@ -785,12 +785,13 @@ irs_snippet_from(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /*
  * The snippet map (snippet.h): little-endian 32-bit words, MAP_HEAD of
- * them (MAP_VERSION, the body's bytes, checkpoints, page breaks), then
- * position, byte and page of each checkpoint, then the first position of
- * each page after the first, as scan_to records them.
+ * them (MAP_VERSION, the body's bytes, the low and high words of its
+ * document's hash, checkpoints, page breaks), then position, byte and
+ * page of each checkpoint, then the first position of each page after the
+ * first, as scan_to records them.
  */
 #define MAP_VERSION 1
-#define MAP_HEAD 4
+#define MAP_HEAD 6
 
 struct checkpoint {
 	int pos, byte, page;
@@ -874,9 +875,10 @@ find_checkpoints(const struct splitter *sp, const unsigned char *text, int ntext
 	}
 }
 
-/* The map of text into out; *empty when it would say nothing (a short body without pages). */
+/* The map of text, whose document's hash is hash, into out; *empty when it would say nothing (a short body without pages). */
 static int
-build_map(const struct splitter *sp, const unsigned char *text, int ntext, sqlite3_str *out, int *empty)
+build_map(const struct splitter *sp, const unsigned char *text, int ntext, int64_t hash, sqlite3_str *out,
+	  int *empty)
 {
 	struct pages pages = { NULL, 0 };
 	struct checkpoint *check = NULL;
@@ -898,6 +900,8 @@ build_map(const struct splitter *sp, const unsigned char *text, int ntext, sqlit
 	if (rc == SQLITE_OK && !*empty) {
 		put32(out, MAP_VERSION);
 		put32(out, ntext);
+		put32(out, (int)(uint32_t)((uint64_t)hash & 0xffffffffu));
+		put32(out, (int)(uint32_t)((uint64_t)hash >> 32));
 		put32(out, ncheck);
 		put32(out, pages.n);
 		for (i = 0; i < ncheck; i++) {
@@ -922,21 +926,24 @@ map_free(struct snippet_map *m)
 }
 
 /*
- * Reads a map for a body of nbody bytes; -1 when it is not one a writer
- * of this body could have made (another length, checkpoints out of order
- * or outside the body): the caller scans from the start instead.
+ * Reads a map for a body of nbody bytes whose document's hash is hash; -1
+ * when it is not one a writer of this body could have made (another hash
+ * or length, checkpoints out of order or outside the body): the caller
+ * scans from the start instead.
  */
 static int
-parse_map(const unsigned char *blob, int nblob, int nbody, struct snippet_map *m)
+parse_map(const unsigned char *blob, int nblob, int nbody, int64_t hash, struct snippet_map *m)
 {
 	int i, prev_pos = 0, prev_byte = 0, prev_page = 1;
 
 	memset(m, 0, sizeof(*m));
-	if (blob == NULL || nblob < 4 * MAP_HEAD || get32(blob) != MAP_VERSION || get32(blob + 4) != nbody)
+	if (blob == NULL || nblob < 4 * MAP_HEAD || get32(blob) != MAP_VERSION || get32(blob + 4) != nbody ||
+	    (uint32_t)get32(blob + 8) != (uint32_t)((uint64_t)hash & 0xffffffffu) ||
+	    (uint32_t)get32(blob + 12) != (uint32_t)((uint64_t)hash >> 32))
 		return -1;
 	m->nbody = nbody;
-	m->ncheck = get32(blob + 8);
-	m->pages.n = get32(blob + 12);
+	m->ncheck = get32(blob + 16);
+	m->pages.n = get32(blob + 20);
 	if (m->ncheck < 0 || m->pages.n < 0 || m->ncheck > nbody || m->pages.n > nbody ||
 	    (int64_t)nblob != 4 * ((int64_t)MAP_HEAD + 3 * (int64_t)m->ncheck + m->pages.n))
 		return -1;
@@ -1064,7 +1071,7 @@ conn_splitter(struct snippet_conn *conn, struct splitter *sp)
 	return SQLITE_OK;
 }
 
-/* irs_snippet_map(body): the body's snippet map, NULL when it would say nothing (snippet.h). */
+/* irs_snippet_map(body, hash): the body's snippet map, NULL when it would say nothing (snippet.h). */
 static void
 irs_snippet_map(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -1082,7 +1089,7 @@ irs_snippet_map(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	out = sqlite3_str_new(NULL);
-	rc = build_map(&sp, text, n, out, &empty);
+	rc = build_map(&sp, text, n, sqlite3_value_int64(argv[1]), out, &empty);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_str_errcode(out);
 	if (rc != SQLITE_OK || empty) {
@@ -1115,10 +1122,10 @@ read_whole(sqlite3_blob *blob, int *n, int *rc)
 }
 
 /*
- * irs_snippet_at(hits, rowid, map, open, close, tokens, passages): what
+ * irs_snippet_at(hits, rowid, map, hash, open, close, tokens, passages): what
  * irs_snippet_from gives for the body of fts_content's row rowid, read
- * through a blob handle: with a map that fits the body, only the byte
- * ranges around the passages, else the whole body.
+ * through a blob handle: with a map that fits the body and the document's
+ * hash, only the byte ranges around the passages, else the whole body.
  */
 static void
 irs_snippet_at(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -1137,7 +1144,7 @@ irs_snippet_at(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_error(ctx, "irs_snippet_at wants irs_snippet_hits' value", -1);
 		return;
 	}
-	read_snippet_args(argv + 3, &a);
+	read_snippet_args(argv + 4, &a);
 	if ((rc = conn_splitter(sqlite3_user_data(ctx), &sp)) != SQLITE_OK) {
 		free(hits);
 		sqlite3_result_error_code(ctx, rc);
@@ -1156,7 +1163,8 @@ irs_snippet_at(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	out = sqlite3_str_new(NULL);
 	rc = MAP_UNUSABLE;
-	if (parse_map(sqlite3_value_blob(argv[2]), sqlite3_value_bytes(argv[2]), sqlite3_blob_bytes(blob), &m) == 0) {
+	if (parse_map(sqlite3_value_blob(argv[2]), sqlite3_value_bytes(argv[2]), sqlite3_blob_bytes(blob),
+		      sqlite3_value_int64(argv[3]), &m) == 0) {
 		rc = mapped_passages(&sp, blob, &m, hits, nhits, nphrases, &a, out);
 		map_free(&m);
 		if (rc == MAP_UNUSABLE)
@@ -1205,9 +1213,9 @@ snippet_register(sqlite3 *db, irs_error *e)
 	/* SQLite frees conn with the connection (before FTS5 and its tokenizers), or at once on failure. */
 	if ((rc = sqlite3_create_function_v2(db, "irs_snippet_from", 6, SQLITE_UTF8, conn, irs_snippet_from, NULL,
 					     NULL, snippet_conn_free)) != SQLITE_OK ||
-	    (rc = sqlite3_create_function_v2(db, "irs_snippet_at", 7, SQLITE_UTF8, conn, irs_snippet_at, NULL, NULL,
+	    (rc = sqlite3_create_function_v2(db, "irs_snippet_at", 8, SQLITE_UTF8, conn, irs_snippet_at, NULL, NULL,
 					     NULL)) != SQLITE_OK ||
-	    (rc = sqlite3_create_function_v2(db, "irs_snippet_map", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, conn,
+	    (rc = sqlite3_create_function_v2(db, "irs_snippet_map", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, conn,
 					     irs_snippet_map, NULL, NULL, NULL)) != SQLITE_OK)
 		return irs_fail(e, IRS_INTERNAL, "cannot register the snippet function: %s", sqlite3_errstr(rc));
 	return IRS_OK;

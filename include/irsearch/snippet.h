@@ -19,20 +19,22 @@
  *     parsed and widened, each term's doclists opened and sought).  It
  *     splits the body with the irsearch tokenizer in FTS5_TOKENIZE_AUX mode,
  *     as FTS5's xTokenize does, through one instance per connection.
- *   irs_snippet_map(body) makes a body's snippet map at index time: every
- *     SNIPPET_MAP_EVERY tokens (or at the next token after an ASCII
+ *   irs_snippet_map(body, hash) makes a body's snippet map at index time:
+ *     every SNIPPET_MAP_EVERY tokens (or at the next token after an ASCII
  *     separator) a checkpoint (token position, byte offset, page), and the
- *     first position of each page, as the scan of irs_snippet finds them;
- *     NULL for a body of fewer tokens with no page breaks.  The writer
- *     keeps it in SNIPPET_MAP_TABLE, one row per document id (store.c).
- *   irs_snippet_at(hits, rowid, map, open, close, tokens, passages) is
- *     irs_snippet_from for the body of fts_content's row rowid, read with a
- *     blob handle: with a map, only the bytes from the checkpoint before
- *     each passage to the one after it; with none (NULL, an index or a
- *     document indexed before maps), or one that does not fit the body (its
- *     length, order, a checkpoint not at a token), the whole body from 0.
- *     For a rare word deep in a long report the scan from byte 0 and the
- *     read of the whole body were most of a search.
+ *     first position of each page, as the scan of irs_snippet finds them,
+ *     with the body's length and hash, the documents row's XXH3 of the
+ *     file; NULL for a body of fewer tokens with no page breaks.  The
+ *     writer keeps it in SNIPPET_MAP_TABLE, one row per document id.
+ *   irs_snippet_at(hits, rowid, map, hash, open, close, tokens, passages)
+ *     is irs_snippet_from for the body of fts_content's row rowid, read
+ *     with a blob handle: with a map, only the bytes from the checkpoint
+ *     before each passage to the one after it; with none (NULL: an index
+ *     or a document indexed before maps, a short body), or one that does
+ *     not fit the row (another hash or length, checkpoints out of order or
+ *     not at a token), the whole body from 0.  For a rare word deep in a
+ *     long report the scan from byte 0 and the read of the whole body were
+ *     most of a search.
  * Does not own choosing or ranking the hits (search.h).
  */
 #ifndef IRSEARCH_SNIPPET_H
@@ -55,17 +57,16 @@
 #define SNIPPET_MAP_EVERY 512
 /*
  * The maps' table, made with the index or by the first writer of an index
- * without one.  Its triggers drop a document's map whenever its text may
- * change or it goes, whoever writes (an older irindex too), so a map never
- * outlives the text it was made from; the writer then puts the new one.
+ * without one.  A map names the hash and length of the text it was made
+ * from, and is used only for a row that has both: a writer that changes a
+ * document's text without writing its map (an irindex of before maps)
+ * changes its hash, so a stale map is never read.  No triggers: a trigger
+ * on documents gave each written row a statement journal, and FTS5 flushes
+ * its pending terms at every statement savepoint (store.c).
  */
 #define SNIPPET_MAP_TABLE "snippet_map"
 #define SNIPPET_MAP_SCHEMA \
-	"CREATE TABLE IF NOT EXISTS " SNIPPET_MAP_TABLE "(id INTEGER PRIMARY KEY, map BLOB NOT NULL);" \
-	"CREATE TRIGGER IF NOT EXISTS snippet_map_on_update AFTER UPDATE OF hash ON documents BEGIN" \
-	" DELETE FROM " SNIPPET_MAP_TABLE " WHERE id = old.id; END;" \
-	"CREATE TRIGGER IF NOT EXISTS snippet_map_on_delete AFTER DELETE ON documents BEGIN" \
-	" DELETE FROM " SNIPPET_MAP_TABLE " WHERE id = old.id; END"
+	"CREATE TABLE IF NOT EXISTS " SNIPPET_MAP_TABLE "(id INTEGER PRIMARY KEY, map BLOB NOT NULL)"
 
 /* Registers irs_snippet on db (which has the irsearch tokenizer). */
 irs_code snippet_register(sqlite3 *db, irs_error *e);

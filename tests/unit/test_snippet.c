@@ -89,13 +89,14 @@ snippet_from(sqlite3 *db, int64_t id, const void *hits, int nhits, int tokens)
 /*
  * irs_snippet_at on the kept hits of document id, its body read from
  * fts_content through a blob handle, with map the SQL expression that
- * gives its snippet map (?2 the id): the caller frees the result.
+ * gives its snippet map (?2 the id), the document's hash 7: the caller
+ * frees the result.
  */
 static char *
 snippet_at(sqlite3 *db, int64_t id, const void *hits, int nhits, int tokens, const char *map)
 {
 	sqlite3_stmt *st = NULL;
-	char *sql = sqlite3_mprintf("SELECT irs_snippet_at(?1, ?2, %s, '[', ']', ?3, 3)", map), *snip;
+	char *sql = sqlite3_mprintf("SELECT irs_snippet_at(?1, ?2, %s, 7, '[', ']', ?3, 3)", map), *snip;
 
 	assert_non_null(sql);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -111,8 +112,8 @@ snippet_at(sqlite3 *db, int64_t id, const void *hits, int nhits, int tokens, con
 	return snip;
 }
 
-/* The snippet map's expression for the row ?2 (as the writer makes it), and with none. */
-#define MAP_OF_ROW "irs_snippet_map((SELECT body FROM fts WHERE rowid = ?2))"
+/* The snippet map's expression for the row ?2 (as the writer makes it, the document's hash 7), and none. */
+#define MAP_OF_ROW "irs_snippet_map((SELECT body FROM fts WHERE rowid = ?2), 7)"
 #define NO_MAP "NULL"
 
 /* irs_snippet_at with the map expression map must give want (NULL: SQL's NULL). */
@@ -438,22 +439,23 @@ expect_differs(sqlite3 *db, int64_t id, int tokens, const char *map, const char 
 /*
  * A map that does not fit the body is found out and the whole body
  * scanned instead: the snippet is irs_snippet's either way.  Words:
- * MAP_VERSION, body bytes, checkpoints, page breaks, then (position,
- * byte, page) per checkpoint; the cases edit the row's own map.
+ * MAP_VERSION, body bytes, hash (two words), checkpoints, page breaks,
+ * then (position, byte, page) per checkpoint; the cases edit the row's
+ * own map.
  */
 static void
 a_map_that_does_not_fit_the_body_is_not_used(void **state)
 {
 	static const char *const bad[] = {
-		/* another body's length */
-		"substr(m, 1, 4) || x'01000000' || substr(m, 9)",
+		/* another body's length, another document's hash (its text rewritten by a writer of before maps) */
+		"substr(m, 1, 4) || x'01000000' || substr(m, 9)", "substr(m, 1, 8) || x'08000000' || substr(m, 13)",
 		"the first checkpoint one byte on, inside its word (made below)",
 		/* cut short, and one word long */
 		"substr(m, 1, length(m) - 4)", "m || x'00000000'",
 		/* positions not increasing: the second checkpoint's set to the first's */
-		"substr(m, 1, 28) || substr(m, 17, 4) || substr(m, 33)",
+		"substr(m, 1, 36) || substr(m, 25, 4) || substr(m, 41)",
 		/* the first checkpoint's byte past the text */
-		"substr(m, 1, 20) || x'ffffff0f' || substr(m, 25)",
+		"substr(m, 1, 28) || x'ffffff0f' || substr(m, 33)",
 		/* another version, and no map at all but a stray blob */
 		"x'02000000' || substr(m, 5)", "x'00'",
 	};
@@ -464,7 +466,7 @@ a_map_that_does_not_fit_the_body_is_not_used(void **state)
 
 	(void)state;
 	insert(db, 1, body);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE m AS SELECT irs_snippet_map(body) AS m FROM fts WHERE rowid = 1",
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE m AS SELECT irs_snippet_map(body, 7) AS m FROM fts WHERE rowid = 1",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_snippet(fts, '[', ']', 12, 3), irs_snippet_hits(fts),"
@@ -472,21 +474,21 @@ a_map_that_does_not_fit_the_body_is_not_used(void **state)
 					    -1, &st, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_true(sqlite3_column_int(st, 2) > 4 * (4 + 3 * 3));	/* several checkpoints */
+	assert_true(sqlite3_column_int(st, 2) > 4 * (6 + 3 * 3));	/* several checkpoints */
 	want = strdup((const char *)sqlite3_column_text(st, 0));
 	assert_non_null(want);
 	expect_at(db, 1, sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), 12, "(SELECT m FROM m)", want, "pins");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		/* The byte of the first checkpoint, one on: */
-		if (i == 1) {
+		if (i == 2) {
 			sqlite3_stmt *b = NULL;
 			int byte;
 
 			assert_int_equal(sqlite3_prepare_v2(db, "SELECT m FROM m", -1, &b, NULL), SQLITE_OK);
 			assert_int_equal(sqlite3_step(b), SQLITE_ROW);
-			memcpy(&byte, (const char *)sqlite3_column_blob(b, 0) + 20, 4);	/* little-endian hosts */
+			memcpy(&byte, (const char *)sqlite3_column_blob(b, 0) + 28, 4);	/* little-endian hosts */
 			sqlite3_finalize(b);
-			map = sqlite3_mprintf("(SELECT substr(m, 1, 20) || x'%02x%02x%02x%02x' || substr(m, 25) FROM m)",
+			map = sqlite3_mprintf("(SELECT substr(m, 1, 28) || x'%02x%02x%02x%02x' || substr(m, 33) FROM m)",
 					      (byte + 1) & 0xff, (byte + 1) >> 8 & 0xff, (byte + 1) >> 16 & 0xff,
 					      (byte + 1) >> 24 & 0xff);
 		} else {
@@ -501,7 +503,7 @@ a_map_that_does_not_fit_the_body_is_not_used(void **state)
 	 * a right one: the map is read, not checked against a scan (the
 	 * writer and the triggers keep it true).  The passage after it moves.
 	 */
-	expect_differs(db, 1, 12, "(SELECT substr(m, 1, 16) || x'01' || substr(m, 18) FROM m)", "pin6");
+	expect_differs(db, 1, 12, "(SELECT substr(m, 1, 24) || x'01' || substr(m, 26) FROM m)", "pin6");
 	sqlite3_finalize(st);
 	free(want);
 	free(body);
@@ -516,15 +518,15 @@ short_bodies_get_no_map(void **state)
 	sqlite3_stmt *st = NULL;
 
 	(void)state;
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_snippet_map('a few words'), irs_snippet_map(''),"
-					    " irs_snippet_map(NULL), length(irs_snippet_map('page one\fpage two'))",
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT irs_snippet_map('a few words', 1), irs_snippet_map('', 1),"
+					    " irs_snippet_map(NULL, 1), length(irs_snippet_map('page one\fpage two', 1))",
 					    -1, &st, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_type(st, 0), SQLITE_NULL);
 	assert_int_equal(sqlite3_column_type(st, 1), SQLITE_NULL);
 	assert_int_equal(sqlite3_column_type(st, 2), SQLITE_NULL);
-	assert_int_equal(sqlite3_column_int(st, 3), 4 * (4 + 1));	/* the head and one page break */
+	assert_int_equal(sqlite3_column_int(st, 3), 4 * (6 + 1));	/* the head and one page break */
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
