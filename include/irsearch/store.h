@@ -2,7 +2,8 @@
  * store.h - the index: one SQLite file holding documents and their FTS5 index.
  *
  * Owns: the schema (a documents table, an FTS5 table "fts" over title,
- * author and body with the irsearch tokenizer, a meta table), its format
+ * author and body with the irsearch tokenizer, a meta table, the snippet
+ * maps of snippet.h, each written with its document), its format
  * marks (application_id, user_version), opening for reading or writing,
  * and every statement that changes the index.  Writes happen inside
  * store_begin/store_commit, so a reader never sees half a document.
