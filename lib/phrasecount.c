@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "irsearch/limits.h"
 #include "irsearch/phrasecount.h"
 #include "irsearch/tokenize.h"
 
@@ -38,6 +39,10 @@ struct phrase_counts {
 	sqlite3_stmt *count;	/* rows of one MATCH (phrase_counts_rows), prepared when first needed */
 	fts5_tokenizer tokenizer;	/* the table's tokenizer's methods */
 	Fts5Tokenizer *tok;	/* one with the table's arguments, for a phrase's forms */
+	int nsegs; /* segments of fts_idx (PHRASE_SPLIT_MAX_SEGMENTS at most); -1 not read yet */
+	sqlite3_int64 seg[PHRASE_SPLIT_MAX_SEGMENTS];
+	sqlite3_int64 last_page[PHRASE_SPLIT_MAX_SEGMENTS]; /* each segment's last leaf */
+	sqlite3_stmt *pages; /* a term's leaf pages in one segment (form_pages) */
 };
 
 /*
@@ -320,6 +325,7 @@ phrase_counts_open(sqlite3 *db, fts5_api *fts5, const char *match, int nphrases,
 		return SQLITE_NOMEM;
 	pc->db = db;
 	pc->fts5 = fts5;
+	pc->nsegs = -1;
 	memset(&r, 0, sizeof(r));
 	r.s = match;
 	r.pc = pc;
@@ -341,6 +347,7 @@ phrase_counts_close(phrase_counts *pc)
 	if (pc == NULL)
 		return;
 	sqlite3_finalize(pc->count);
+	sqlite3_finalize(pc->pages);
 	if (pc->tok != NULL)
 		pc->tokenizer.xDelete(pc->tok);
 	free(pc);
@@ -396,6 +403,8 @@ forms_expr(phrase_counts *pc, int i, int with_colsets, char **expr, int *nforms)
  * whether it could (a phrase of one word, no prefix), else the caller
  * asks xQueryPhrase.
  */
+static int count_expr(phrase_counts *pc, char *expr, sqlite3_int64 *n, int *counted);
+
 int
 phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, int *counted)
 {
@@ -407,6 +416,15 @@ phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, 
 		rc = forms_expr(pc, i, 1, &expr, &nforms);
 	if (expr == NULL)
 		return rc;
+	return count_expr(pc, expr, n, counted);
+}
+
+/* The rows of the table matching expr (sqlite3_free'd here) into *n, with *counted. */
+static int
+count_expr(phrase_counts *pc, char *expr, sqlite3_int64 *n, int *counted)
+{
+	int rc;
+
 	/* Prepared when first needed: a rewrite (phrase_forms_rewrite) counts nothing. */
 	if (pc->count == NULL &&
 	    (rc = sqlite3_prepare_v2(pc->db, "SELECT count(*) FROM fts WHERE fts MATCH ?1", -1, &pc->count, NULL)) !=
@@ -435,6 +453,416 @@ put_phrase(sqlite3_str *out, const struct match_phrase *p)
 }
 
 /*
+ * Splitting a phrase by one word's forms (phrase_forms_rewrite).  A
+ * phrase's words as the tokenizer reads its text: each word's span of the
+ * text, and its forms, kept in chars.
+ */
+struct phrase_words {
+	sqlite3_str *buf; /* the forms, one after the other, while read */
+	char *chars;      /* buf finished (sqlite3_free) */
+	int nwords;
+	int over; /* more words or forms than kept: not split */
+	struct {
+		int start, end; /* the word's bytes in the text */
+		int first, n;   /* its forms in form[] */
+	} word[PHRASE_SPLIT_MAX_WORDS];
+	int nforms;
+	struct {
+		int off, n; /* in chars */
+	} form[PHRASE_SPLIT_MAX_FORMS];
+};
+
+/* Adds a token of the phrase: a token colocated with none before it starts a word, as FTS5 reads
+ * it. */
+static int
+on_word_form(void *ctx, int tflags, const char *t, int n, int start, int end)
+{
+	struct phrase_words *w = ctx;
+
+	if (w->over)
+		return SQLITE_OK;
+	if (!(tflags & FTS5_TOKEN_COLOCATED) || w->nwords == 0) {
+		if (w->nwords == PHRASE_SPLIT_MAX_WORDS) {
+			w->over = 1;
+			return SQLITE_OK;
+		}
+		w->word[w->nwords].start = start;
+		w->word[w->nwords].end = end;
+		w->word[w->nwords].first = w->nforms;
+		w->word[w->nwords].n = 0;
+		w->nwords++;
+	}
+	if (w->nforms == PHRASE_SPLIT_MAX_FORMS || n <= 0) {
+		w->over = 1;
+		return SQLITE_OK;
+	}
+	w->form[w->nforms].off = sqlite3_str_length(w->buf);
+	w->form[w->nforms].n = n;
+	sqlite3_str_append(w->buf, t, n);
+	w->nforms++;
+	w->word[w->nwords - 1].n++;
+	return SQLITE_OK;
+}
+
+/* The words of text as the query tokenizer reads them into *w (free w->chars with sqlite3_free). */
+static int
+read_words(phrase_counts *pc, const char *text, int len, struct phrase_words *w)
+{
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->buf = sqlite3_str_new(pc->db);
+	rc = pc->tokenizer.xTokenize(pc->tok, w, FTS5_TOKENIZE_QUERY, text, len, on_word_form);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_str_errcode(w->buf);
+	w->chars = sqlite3_str_finish(w->buf);
+	w->buf = NULL;
+	if (rc == SQLITE_OK && w->chars == NULL && w->nforms > 0)
+		rc = SQLITE_NOMEM;
+	return rc;
+}
+
+/* Whether word a of wa and word b of wb have the same forms, in the same order. */
+static int
+same_forms(const struct phrase_words *wa, int a, const struct phrase_words *wb, int b)
+{
+	int k;
+
+	if (wa->word[a].n != wb->word[b].n)
+		return 0;
+	for (k = 0; k < wa->word[a].n; k++) {
+		int fa = wa->word[a].first + k, fb = wb->word[b].first + k;
+
+		if (wa->form[fa].n != wb->form[fb].n ||
+		    memcmp(wa->chars + wa->form[fa].off, wb->chars + wb->form[fb].off,
+		           (size_t)wa->form[fa].n) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Whether each word of w, as the copies write it (its own text alone, or
+ * the split word's forms each as an exact term), is read as it is in the
+ * phrase: one word of the same forms.  Else a copy would match otherwise.
+ */
+static int
+copies_read_as_phrase(phrase_counts *pc, const char *text, const struct phrase_words *w, int split,
+                      int *same)
+{
+	struct phrase_words alone;
+	char exact[1 + IRS_TOKEN_STEM_MAX];
+	int rc = SQLITE_OK, j, k;
+
+	*same = 1;
+	for (j = 0; rc == SQLITE_OK && *same && j < w->nwords; j++) {
+		rc = read_words(pc, text + w->word[j].start, w->word[j].end - w->word[j].start,
+		                &alone);
+		*same = rc == SQLITE_OK && !alone.over && alone.nwords == 1 &&
+		        same_forms(w, j, &alone, 0);
+		sqlite3_free(alone.chars);
+	}
+	for (k = 0; rc == SQLITE_OK && *same && k < w->word[split].n; k++) {
+		int f = w->word[split].first + k;
+
+		if (w->form[f].n > IRS_TOKEN_STEM_MAX) {
+			*same = 0;
+			break;
+		}
+		exact[0] = IRS_EXACT_MARK;
+		memcpy(exact + 1, w->chars + w->form[f].off, (size_t)w->form[f].n);
+		rc = read_words(pc, exact, 1 + w->form[f].n, &alone);
+		*same = rc == SQLITE_OK && !alone.over && alone.nwords == 1 && alone.nforms == 1 &&
+		        alone.form[0].n == w->form[f].n &&
+		        memcmp(alone.chars, w->chars + w->form[f].off, (size_t)w->form[f].n) == 0;
+		sqlite3_free(alone.chars);
+	}
+	return rc;
+}
+
+/* The segments of the index, in fts_idx: SQLITE_DONE with pc->seg and pc->nsegs, or another code.
+ */
+static int
+list_segments(phrase_counts *pc)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 last = INT64_MIN;
+	int rc = sqlite3_prepare_v2(
+	        pc->db, "SELECT segid FROM fts_idx WHERE segid > ?1 ORDER BY segid LIMIT 1", -1,
+	        &st, NULL);
+
+	while (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, last);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+			break;
+		if (sqlite3_column_type(st, 0) != SQLITE_INTEGER ||
+		    pc->nsegs == PHRASE_SPLIT_MAX_SEGMENTS ||
+		    (last = sqlite3_column_int64(st, 0)) <= 0 || last >= 65536) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		pc->seg[pc->nsegs++] = last;
+		rc = sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * The last leaf of each segment (pc->last_page), for its last entry's
+ * pages: FTS5 numbers a segment's leaves in fts_data from segid << 37 (a
+ * leaf's rowid, fts5_dri()), its other pages (doclist indexes) past
+ * 1 << 36.  SQLITE_OK, or another code.
+ */
+static int
+last_leaves(phrase_counts *pc)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(pc->db,
+	                            "SELECT max(id) - (?1 << 37) FROM fts_data"
+	                            " WHERE id BETWEEN ?1 << 37 AND (?1 << 37) + 2147483647",
+	                            -1, &st, NULL);
+	int s;
+
+	for (s = 0; rc == SQLITE_OK && s < pc->nsegs; s++) {
+		sqlite3_bind_int64(st, 1, pc->seg[s]);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+			break;
+		if (sqlite3_column_type(st, 0) != SQLITE_INTEGER) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		pc->last_page[s] = sqlite3_column_int64(st, 0);
+		rc = sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * The segments of the index and their last leaves, once, and the
+ * statement of a term's pages: pc->nsegs 0 when they cannot be read or
+ * are too many (then no estimate).  SQLITE_OK, or SQLITE_NOMEM or
+ * SQLITE_INTERRUPT.
+ */
+static int
+read_segments(phrase_counts *pc)
+{
+	int rc;
+
+	pc->nsegs = 0;
+	if ((rc = list_segments(pc)) == SQLITE_DONE && pc->nsegs > 0 &&
+	    (rc = last_leaves(pc)) == SQLITE_OK)
+		rc = sqlite3_prepare_v2(
+		        pc->db,
+		        "SELECT (SELECT pgno FROM fts_idx WHERE segid = ?1 AND term <= ?2"
+		        " ORDER BY term DESC LIMIT 1), (SELECT pgno FROM fts_idx WHERE segid = ?1"
+		        " AND term > ?2 ORDER BY term LIMIT 1)",
+		        -1, &pc->pages, NULL);
+	if (rc != SQLITE_OK || pc->pages == NULL)
+		pc->nsegs = 0;
+	return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
+}
+
+/*
+ * The size of a term in leaf pages of the index (*pages), from fts_idx:
+ * in each segment, the pages from the one its entry begins on to the
+ * next entry's (the pages a long doclist fills hold no term, so no
+ * entry).  *pages -1 when the index cannot be read so.
+ */
+static int
+form_pages(phrase_counts *pc, const char *t, int n, sqlite3_int64 *pages)
+{
+	char key[1 + IRS_TOKEN_STEM_MAX];
+	int rc = SQLITE_OK, s;
+
+	*pages = -1;
+	if (pc->nsegs < 0 && (rc = read_segments(pc)) != SQLITE_OK)
+		return rc;
+	if (pc->nsegs == 0 || n > IRS_TOKEN_STEM_MAX)
+		return SQLITE_OK;
+	key[0] = '0'; /* FTS5's main index; its prefix indexes are other digits */
+	memcpy(key + 1, t, (size_t)n);
+	*pages = 0;
+	for (s = 0; s < pc->nsegs && *pages >= 0; s++) {
+		sqlite3_bind_int64(pc->pages, 1, pc->seg[s]);
+		sqlite3_bind_blob(pc->pages, 2, key, n + 1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(pc->pages)) != SQLITE_ROW ||
+		    sqlite3_column_type(pc->pages, 0) != SQLITE_INTEGER) {
+			*pages = -1;
+		} else {
+			/* After the segment's last entry, its pages run to its last leaf. */
+			sqlite3_int64 lo = sqlite3_column_int64(pc->pages, 0) >> 1,
+			              hi = sqlite3_column_type(pc->pages, 1) == SQLITE_INTEGER
+			                           ? sqlite3_column_int64(pc->pages, 1) >> 1
+			                           : pc->last_page[s] + 1;
+
+			*pages = hi >= lo ? *pages + (hi - lo) : -1;
+		}
+		sqlite3_reset(pc->pages);
+		sqlite3_clear_bindings(pc->pages);
+	}
+	if (*pages < 0)
+		pc->nsegs = 0; /* an index read otherwise: no more estimates */
+	return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
+}
+
+/*
+ * The word of w to split the phrase by (*split), or -1: the word of 2 to
+ * PHRASE_SPLIT_MAX_COPIES forms of the most pages, when its biggest form
+ * weighs PHRASE_SPLIT_RATIO times the other words' forms for each copy
+ * past the first (each copy walks the other words again).  Not when
+ * the forms' sizes would take more than PHRASE_SPLIT_MAX_LOOKUPS
+ * lookups (forms times segments) to read.
+ */
+static int
+choose_split(phrase_counts *pc, const struct phrase_words *w, int *split)
+{
+	sqlite3_int64 pages[PHRASE_SPLIT_MAX_FORMS], total = 0, best_pages = 0, biggest = 0, others;
+	int rc = SQLITE_OK, j, k, best = -1;
+
+	*split = -1;
+	for (j = 0; j < w->nwords && (w->word[j].n < 2 || w->word[j].n > PHRASE_SPLIT_MAX_COPIES);
+	     j++)
+		;
+	if (j == w->nwords)
+		return SQLITE_OK; /* no word to split by: no need to read the index */
+	if (pc->nsegs < 0 && (rc = read_segments(pc)) != SQLITE_OK)
+		return rc;
+	if ((sqlite3_int64)w->nforms * pc->nsegs > PHRASE_SPLIT_MAX_LOOKUPS)
+		return SQLITE_OK;
+	for (k = 0; k < w->nforms; k++) {
+		if ((rc = form_pages(pc, w->chars + w->form[k].off, w->form[k].n, &pages[k])) !=
+		    SQLITE_OK)
+			return rc;
+		if (pages[k] < 0)
+			return SQLITE_OK;
+		total += pages[k];
+	}
+	for (j = 0; j < w->nwords; j++) {
+		sqlite3_int64 sum = 0;
+
+		if (w->word[j].n < 2 || w->word[j].n > PHRASE_SPLIT_MAX_COPIES)
+			continue;
+		for (k = w->word[j].first; k < w->word[j].first + w->word[j].n; k++)
+			sum += pages[k];
+		if (best < 0 || sum > best_pages) {
+			best = j;
+			best_pages = sum;
+		}
+	}
+	if (best < 0)
+		return SQLITE_OK;
+	for (k = w->word[best].first; k < w->word[best].first + w->word[best].n; k++)
+		biggest = pages[k] > biggest ? pages[k] : biggest;
+	others = total - best_pages > 0 ? total - best_pages : 1;
+	if (biggest >= PHRASE_SPLIT_RATIO * (w->word[best].n - 1) * others)
+		*split = best;
+	return SQLITE_OK;
+}
+
+/* s[0..n) into out, each quote doubled. */
+static void
+put_quoted(sqlite3_str *out, const char *s, int n)
+{
+	int i, from = 0;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '"') {
+			sqlite3_str_append(out, s + from, i + 1 - from);
+			from = i;
+		}
+	sqlite3_str_append(out, s + from, n - from);
+}
+
+/* The copies of the phrase of text and w, one per form of word split, ORed: "a" + "\x02f1" OR ...
+ */
+static void
+put_copies(sqlite3_str *out, const char *text, const struct phrase_words *w, int split)
+{
+	int j, k;
+
+	for (k = 0; k < w->word[split].n; k++) {
+		const int f = w->word[split].first + k;
+
+		if (k > 0)
+			sqlite3_str_appendall(out, " OR ");
+		for (j = 0; j < w->nwords; j++) {
+			sqlite3_str_appendall(out, j > 0 ? " + \"" : "\"");
+			if (j == split) {
+				sqlite3_str_appendchar(out, 1, IRS_EXACT_MARK);
+				put_quoted(out, w->chars + w->form[f].off, w->form[f].n);
+			} else {
+				put_quoted(out, text + w->word[j].start,
+				           w->word[j].end - w->word[j].start);
+			}
+			sqlite3_str_appendchar(out, 1, '"');
+		}
+	}
+}
+
+/*
+ * Phrase i of pc split by one word's forms (phrase_forms_rewrite): the
+ * copies ORed (*expr, sqlite3_free), under the phrase's column filters
+ * with with_colsets, and how many (*ncopies).  *expr NULL when the phrase
+ * is not split (a prefix, in a NEAR, one word, no word worth it, an index
+ * or a text not read so); with whole, the phrase as it is written then,
+ * 1 copy.  SQLITE_OK, or an error (memory, interruption).
+ */
+static int
+split_expr(phrase_counts *pc, int i, int with_colsets, int whole, char **expr, int *ncopies)
+{
+	const struct match_phrase *p;
+	struct phrase_words w;
+	sqlite3_str *out;
+	char *text;
+	int rc, k, len = 0, split = -1, same = 0;
+
+	*expr = NULL;
+	*ncopies = 0;
+	if (i < 0 || i >= pc->nphrase || (p = &pc->phrase[i])->prefix || p->in_near)
+		return SQLITE_OK;
+	/* The string as FTS5 hands it to the tokenizer: "" undone. */
+	if ((text = malloc((size_t)p->nstr + 1)) == NULL)
+		return SQLITE_NOMEM;
+	for (k = 0; k < p->nstr; k++) {
+		text[len++] = p->str[k];
+		if (p->str[k] == '"')
+			k++;
+	}
+	rc = read_words(pc, text, len, &w);
+	if (rc == SQLITE_OK && !w.over && w.nwords >= 2)
+		rc = choose_split(pc, &w, &split);
+	if (rc == SQLITE_OK && split >= 0 &&
+	    (rc = copies_read_as_phrase(pc, text, &w, split, &same)) == SQLITE_OK && !same)
+		split = -1;
+	if (rc != SQLITE_OK || (split < 0 && !whole)) {
+		free(text);
+		sqlite3_free(w.chars);
+		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
+	}
+	out = sqlite3_str_new(pc->db);
+	for (k = 0; with_colsets && k < p->ncolsets; k++)
+		sqlite3_str_appendf(out, "%.*s : (", p->ncolset[k], p->colset[k]);
+	if (split >= 0)
+		put_copies(out, text, &w, split);
+	else
+		put_phrase(out, p);
+	for (k = 0; with_colsets && k < p->ncolsets; k++)
+		sqlite3_str_appendchar(out, 1, ')');
+	*ncopies = split >= 0 ? w.word[split].n : 1;
+	free(text);
+	sqlite3_free(w.chars);
+	if ((rc = sqlite3_str_errcode(out)) != SQLITE_OK) {
+		sqlite3_free(sqlite3_str_finish(out));
+		*ncopies = 0;
+		return rc;
+	}
+	*expr = sqlite3_str_finish(out);
+	return SQLITE_OK;
+}
+
+/*
  * Whether phrase i of pc, with the phrases after it, fits in the
  * PHRASE_FORMS_MAX phrases of the rewritten text as its forms: a word of
  * 2 forms or more, no prefix, not in a NEAR.  *forms gets its OR.
@@ -455,6 +883,18 @@ forms_of_phrase(phrase_counts *pc, int i, int written, char **forms, int *nforms
 		*nforms = 0;
 	}
 	return SQLITE_OK;
+}
+
+int
+phrase_counts_split_rows(phrase_counts *pc, int i, sqlite3_int64 *n, int *counted)
+{
+	char *expr;
+	int rc, ncopies;
+
+	*counted = 0;
+	if ((rc = split_expr(pc, i, 1, 1, &expr, &ncopies)) != SQLITE_OK || expr == NULL)
+		return rc;
+	return count_expr(pc, expr, n, counted);
 }
 
 int
@@ -485,6 +925,15 @@ phrase_forms_rewrite(sqlite3 *db, fts5_api *fts5, const char *match, char **out,
 		from = p->str + p->nstr + 1;
 		if ((rc = forms_of_phrase(pc, i, written, &forms, &nforms)) != SQLITE_OK)
 			break;
+		/* A phrase of several words: split by its biggest word's forms, when that pays and
+		 * fits. */
+		if (forms == NULL && !p->prefix && !p->in_near &&
+		    (rc = split_expr(pc, i, 0, 0, &forms, &nforms)) != SQLITE_OK)
+			break;
+		if (forms != NULL && written + nforms + (pc->nphrase - i - 1) > PHRASE_FORMS_MAX) {
+			sqlite3_free(forms);
+			forms = NULL;
+		}
 		if (forms == NULL) {
 			put_phrase(text, p);
 			word[written++] = (unsigned char)i;

@@ -669,7 +669,8 @@ first_phrase(const struct rank_cursor *cur, int i)
 /*
  * The rows holding phrase i, from its forms' doclists (phrasecount.h):
  * *counted says whether it could (a phrase of one word, no prefix, a
- * MATCH read), else the caller asks xQueryPhrase.  The MATCH is read
+ * MATCH read; or a phrase split by a word's forms, which the statement
+ * walks as several), else the caller asks xQueryPhrase.  The MATCH is read
  * the first time a statement asks.
  */
 static int
@@ -691,6 +692,10 @@ rows_from_forms(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_curso
 		return SQLITE_OK;
 	while (first < cur->nfts && cur->word[first] != i)
 		first++;
+	/* A phrase of several words split by a word's forms: several phrases here, counted as one.
+	 */
+	if (first < cur->nfts && api->xPhraseSize(fts, first) > 1 && first_phrase(cur, i) < 0)
+		return phrase_counts_split_rows(cur->counts, i, n, counted);
 	return phrase_counts_rows(cur->counts, i, api->xPhraseSize(fts, first), n, counted);
 }
 

@@ -23,6 +23,13 @@
 #define PHRASE_COUNTS_MAX_DEPTH 64	/* groups nested in a MATCH read */
 #define PHRASE_COUNTS_MAX_TOKENIZER_ARGS 16	/* words of the table's tokenize option */
 #define PHRASE_FORMS_MAX 64	/* phrases of a MATCH with its words' forms ORed (phrase_forms_rewrite) */
+/* Splitting a phrase by a word's forms (phrase_forms_rewrite); past a limit, no split. */
+#define PHRASE_SPLIT_MAX_COPIES 8	/* forms of the word split by: copies of the phrase */
+#define PHRASE_SPLIT_MAX_WORDS 16	/* words of the phrase */
+#define PHRASE_SPLIT_MAX_FORMS 256	/* forms of all its words */
+#define PHRASE_SPLIT_MAX_SEGMENTS 64	/* segments of the index read for the forms' sizes */
+#define PHRASE_SPLIT_MAX_LOOKUPS 512	/* forms times segments, read for the sizes */
+#define PHRASE_SPLIT_RATIO 4	/* the word's biggest form against the others', per extra copy */
 
 typedef struct phrase_counts phrase_counts;
 
@@ -48,6 +55,15 @@ int phrase_counts_open(sqlite3 *db, fts5_api *fts5, const char *match, int nphra
  * error of the tokenizer or the count statement.
  */
 int phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, int *counted);
+/*
+ * The rows of the table holding phrase i of pc's MATCH, a phrase of
+ * several words, into *n, under its column filters, counted as
+ * phrase_forms_rewrite writes it when it splits it (else as it is
+ * written): for irs_rank, whose statement walks a split phrase as
+ * several.  *counted says whether it could (not a prefix, not in a NEAR).
+ * SQLITE_OK, or an error of the tokenizer or the count statement.
+ */
+int phrase_counts_split_rows(phrase_counts *pc, int i, sqlite3_int64 *n, int *counted);
 
 /*
  * match with each phrase of one word (no prefix, not in a NEAR) that the
@@ -59,9 +75,24 @@ int phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 
  * *out (caller frees with sqlite3_free) has *nphrases phrases, at most
  * PHRASE_FORMS_MAX (words that would pass it stay as they are), and
  * word[j] (room for PHRASE_FORMS_MAX) is the phrase of match that FTS5's
- * phrase j of *out stands for: the query's word.  *out NULL when no word
- * was widened (a word of one form, no vocabulary, a text not read as
- * query.c writes it).  SQLITE_OK, or an error (SQLITE_NOMEM, SQLITE_INTERRUPT).
+ * phrase j of *out stands for: the query's word.
+ *
+ * A phrase of several words (no prefix, not in a NEAR) one of whose
+ * words has 2 forms or more (at most PHRASE_SPLIT_MAX_COPIES), and is
+ * big enough against the others, is split by that word's forms: an OR of
+ * copies of the phrase, the word written as one exact form in each
+ * ("a" + "\x02f1" OR "a" + "\x02f2"), the other words as they are.  The
+ * same rows and the same matches (a position holds one form), but FTS5
+ * no longer merges the big word's forms' position lists at every row.
+ * Which word, and whether, comes from the forms' sizes in leaf pages of
+ * the index (fts_idx): the split word's biggest form must weigh
+ * PHRASE_SPLIT_RATIO times the other words' forms for each copy past the
+ * first; an index that cannot be read so, or a word whose text is not
+ * read alone as in the phrase, leaves the phrase whole.  Each copy maps
+ * to the phrase's number in word.
+ *
+ * *out NULL when no word was widened (a word of one form, no
+ * vocabulary, a text not read as query.c writes it).  SQLITE_OK, or an error (SQLITE_NOMEM, SQLITE_INTERRUPT).
  */
 int phrase_forms_rewrite(sqlite3 *db, fts5_api *fts5, const char *match, char **out, unsigned char *word,
 			 int *nphrases);

@@ -5,7 +5,10 @@
  * left to the caller; a MATCH rewritten with its words' forms ORed holds
  * the same rows, widens only words (not NEAR's, prefixes or phrases of
  * several words), stays within PHRASE_FORMS_MAX phrases, and its kept
- * snippet hits, told the words, are the words' own.  (irs_rank's scores
+ * snippet hits, told the words, are the words' own; a phrase of several
+ * words whose one word fills pages against the others is split by that
+ * word's forms (the same rows, the same hits), and left whole when the
+ * index's sizes cannot be read so or the copies pass their caps.  (irs_rank's scores
  * with these counts against xQueryPhrase's, and with the forms ORed:
  * test_rank.c.)
  */
@@ -314,6 +317,218 @@ words_past_the_phrases_allowed_stay_as_they_are(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * An index where policy (with policies, its other form) fills many leaf
+ * pages and summit few: small pages, one segment.  "summit policy" is then
+ * worth splitting by policy's forms.
+ */
+static sqlite3 *
+open_big_index(void)
+{
+	sqlite3 *db = open_index("irsearch english");
+	char body[4096];
+	int i, k;
+
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO fts(fts, rank) VALUES('pgsz', 128)", NULL,
+	                              NULL, NULL),
+	                 SQLITE_OK);
+	for (i = 0; i < 200; i++) {
+		size_t n = 0;
+
+		for (k = 0; k < 120; k++)
+			n += (size_t)snprintf(body + n, sizeof(body) - n, "%s ",
+			                      k % 40 == 3 && i % 10 == 0 ? "summit"
+			                      : (i * 7 + k) % 23 == 0    ? "policies"
+			                      : k % 3 == 0               ? "trade"
+			                                                 : "policy");
+		if (i % 10 == 0)
+			n += (size_t)snprintf(body + n, sizeof(body) - n, "summit policies trade");
+		{
+			char *sql = sqlite3_mprintf(
+			        "INSERT INTO fts(title, body) VALUES('%s report', %Q)",
+			        i % 2 ? "policy" : "trade", body);
+
+			assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+			sqlite3_free(sql);
+		}
+	}
+	assert_int_equal(
+	        sqlite3_exec(db, "INSERT INTO fts(fts) VALUES('optimize')", NULL, NULL, NULL),
+	        SQLITE_OK);
+	return db;
+}
+
+/*
+ * A phrase of several words one of which fills many pages against the
+ * others is split by that word's forms, each copy exact at the word,
+ * the other words as written; the same rows; each copy maps to the
+ * phrase.  Counted split, it holds the rows FTS5 finds for it.
+ */
+static void
+a_phrase_of_a_big_word_is_split_by_its_forms(void **state)
+{
+	static const struct {
+		const char *match, *want; /* want NULL: left whole */
+		const char *word;
+	} cases[] = {
+	        {"\"summit policy\"",
+	         "(\"summit\" + \"\x02policy\" OR \"summit\" + \"\x02policies\")", "00"},
+	        {"{body} : \"summit policies\" AND \"trade\"",
+	         "{body} : (\"summit\" + \"\x02policies\" OR \"summit\" + \"\x02policy\") AND "
+	         "\"trade\"",
+	         "001"},
+	        {"\"policy summit\" OR \"summit\"",
+	         "(\"\x02policy\" + \"summit\" OR \"\x02policies\" + \"summit\") OR \"summit\"",
+	         "001"},
+	        {"\"summit summit policy\"",
+	         "(\"summit\" + \"summit\" + \"\x02policy\" OR \"summit\" + \"summit\" + "
+	         "\"\x02policies\")",
+	         "00"},
+	        {"\"summit policy trade\"", NULL, ""}, /* trade is not small against policy */
+	        {"NEAR(\"summit policy\" \"trade\")", NULL, ""}, /* in a NEAR: whole */
+	        {"\"summit poli\"*", NULL, ""},                  /* a prefix: whole */
+	        {"\"policy trade\"", NULL, ""}, /* trade is not small against policy */
+	};
+	static const char *counted[] = {
+	        "\"summit policy\"", "{title body} : \"summit policy\"", "\"policy summit\"",
+	        "{body} : (\"trade\" OR \"summit policies\")", "\"policy trade\""};
+	sqlite3 *db = open_big_index();
+	unsigned char word[PHRASE_FORMS_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int nphrases = -1, k;
+		char *out = rewrite(db, cases[i].match, word, &nphrases);
+
+		if (cases[i].want == NULL) {
+			if (out != NULL)
+				fail_msg("%s: rewritten as %s", cases[i].match, out);
+			continue;
+		}
+		if (out == NULL || strcmp(out, cases[i].want) != 0)
+			fail_msg("%s: rewritten as %s, want %s", cases[i].match,
+			         out != NULL ? out : "nothing", cases[i].want);
+		assert_int_equal(nphrases, (int)strlen(cases[i].word));
+		for (k = 0; k < nphrases; k++)
+			assert_int_equal(word[k], cases[i].word[k] - '0');
+		sqlite3_free(out);
+	}
+	for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++) {
+		phrase_counts *pc = NULL;
+		sqlite3_int64 n = -1;
+		int counted_ = 0, last;
+		char *one;
+
+		assert_int_equal(phrase_counts_open(db, fts5_of(db), counted[i], -1, &pc),
+		                 SQLITE_OK);
+		assert_non_null(pc);
+		last = strstr(counted[i], "OR") != NULL; /* the phrase counted is the last one */
+		assert_int_equal(phrase_counts_split_rows(pc, last, &n, &counted_), SQLITE_OK);
+		assert_int_equal(counted_, 1);
+		one = last ? sqlite3_mprintf("{body} : \"summit policies\"")
+		           : sqlite3_mprintf("%s", counted[i]);
+		if (n != rows_of(db, one) || n <= 0)
+			fail_msg("%s: %lld rows counted split, FTS5 finds %lld", one, (long long)n,
+			         (long long)rows_of(db, one));
+		sqlite3_free(one);
+		phrase_counts_close(pc);
+	}
+	sqlite3_close(db);
+}
+
+/*
+ * The forms' sizes come from fts_idx: one that cannot be read, or reads
+ * oddly (a term's next entry on an earlier page), or no segments, leaves
+ * the phrase whole, and the rows are still counted as written.  (A TEMP
+ * fts_idx hides the table's from an unqualified name; FTS5 names its own.)
+ */
+static void
+an_index_not_read_so_leaves_the_phrase_whole(void **state)
+{
+	static const char *hide[] = {
+	        "CREATE TEMP TABLE fts_idx(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT "
+	        "ROWID",
+	        /* 0policyZ, the entry after policy, on a page before the one policy begins on */
+	        "INSERT INTO temp.fts_idx VALUES(1, x'', 400), (1, x'30706f6c6963795a', 2)",
+	        "DROP TABLE temp.fts_idx; CREATE TEMP TABLE fts_idx(segid, term)", /* no pgno */
+	        "INSERT INTO temp.fts_idx VALUES('x', x'30')",
+	};
+	sqlite3 *db = open_big_index();
+	unsigned char word[PHRASE_FORMS_MAX];
+	size_t i;
+	int nphrases = 0;
+	char *out = rewrite(db, "\"summit policy\"", word, &nphrases);
+
+	(void)state;
+	assert_non_null(out); /* split with the table's own */
+	sqlite3_free(out);
+	for (i = 0; i < sizeof(hide) / sizeof(hide[0]); i++) {
+		phrase_counts *pc = NULL;
+		sqlite3_int64 n = -1;
+		int counted = 0;
+
+		assert_int_equal(sqlite3_exec(db, hide[i], NULL, NULL, NULL), SQLITE_OK);
+		out = rewrite(db, "\"summit policy\"", word, &nphrases);
+		if (out != NULL)
+			fail_msg("after %s: rewritten as %s", hide[i], out);
+		assert_int_equal(phrase_counts_open(db, fts5_of(db), "\"summit policy\"", -1, &pc),
+		                 SQLITE_OK);
+		assert_int_equal(phrase_counts_split_rows(pc, 0, &n, &counted), SQLITE_OK);
+		assert_int_equal(counted, 1);
+		assert_int_equal(n, rows_of(db, "\"summit policy\""));
+		phrase_counts_close(pc);
+	}
+	sqlite3_close(db);
+}
+
+/*
+ * A word of more than PHRASE_SPLIT_MAX_COPIES forms does not split its
+ * phrase, nor do copies that would take the text past PHRASE_FORMS_MAX
+ * phrases.
+ */
+static void
+splits_past_their_caps_leave_the_phrase_whole(void **state)
+{
+	sqlite3 *db = open_big_index();
+	unsigned char word[PHRASE_FORMS_MAX];
+	sqlite3_str *many = sqlite3_str_new(NULL);
+	char sql[256], *text, *out;
+	int i, nphrases = 0;
+
+	(void)state;
+	/* 62 phrases after it: 2 copies make 64, the most; 63 after it, 65. */
+	sqlite3_str_appendall(many, "\"summit policy\"");
+	for (i = 0; i < 62; i++)
+		sqlite3_str_appendall(many, " AND \"trade\"");
+	text = sqlite3_str_finish(many);
+	out = rewrite(db, text, word, &nphrases);
+	assert_non_null(out);
+	assert_int_equal(nphrases, PHRASE_FORMS_MAX);
+	sqlite3_free(out);
+	out = sqlite3_mprintf("%s AND \"trade\"", text);
+	assert_null(rewrite(db, out, word, &nphrases));
+	sqlite3_free(out);
+	sqlite3_free(text);
+	/* policy, policies and 6 more (not in the index): 8 copies; one more, whole. */
+	for (i = 0; i < PHRASE_SPLIT_MAX_COPIES - 1; i++) {
+		snprintf(sql, sizeof(sql),
+		         "INSERT INTO " IRS_VOCABULARY_TABLE
+		         "(stem, word) VALUES('polici', 'policy%02d')",
+		         i);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		out = rewrite(db, "\"summit policy\"", word, &nphrases);
+		if (i < PHRASE_SPLIT_MAX_COPIES - 2) {
+			assert_non_null(out);
+			assert_int_equal(nphrases, i + 3);
+		} else if (out != NULL) {
+			fail_msg("a word of %d forms: rewritten as %s", i + 3, out);
+		}
+		sqlite3_free(out);
+	}
+	sqlite3_close(db);
+}
+
 /* irs_snippet_hits of each row of match, its bytes joined, with words (one byte a phrase) or without. */
 static char *
 hits_of(sqlite3 *db, const char *match, const unsigned char *word, int nphrases)
@@ -366,6 +581,31 @@ kept_hits_of_forms_carry_their_word(void **state)
 		sqlite3_free(got);
 		sqlite3_free(out);
 	}
+	/* A phrase split by its big word's forms keeps the phrase's hits: its number, its span. */
+	{
+		static const char *split[] = {"\"summit policy\"",
+		                              "\"policy summit\" AND \"trade\"",
+		                              "{body} : \"summit policies\" OR \"trade\""};
+		sqlite3 *big = open_big_index();
+
+		assert_int_equal(snippet_register(big, &e), IRS_OK);
+		for (i = 0; i < sizeof(split) / sizeof(split[0]); i++) {
+			int nphrases = 0;
+			char *out = rewrite(big, split[i], word, &nphrases), *want, *got;
+
+			assert_non_null(out);
+			assert_non_null(strstr(out, " + "));
+			want = hits_of(big, split[i], NULL, 0);
+			got = hits_of(big, out, word, nphrases);
+			if (strcmp(want, got) != 0 || strlen(want) < 100)
+				fail_msg("%s: hits as written\n%.400s\nas %s\n%.400s", split[i],
+				         want, out, got);
+			sqlite3_free(want);
+			sqlite3_free(got);
+			sqlite3_free(out);
+		}
+		sqlite3_close(big);
+	}
 	/* A words blob of another length than the phrases is refused. */
 	{
 		sqlite3_stmt *st = NULL;
@@ -381,12 +621,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(a_word_counts_the_rows_fts5_finds_for_it),
-		cmocka_unit_test(a_prefix_a_longer_phrase_or_another_number_is_not_counted),
-		cmocka_unit_test(a_text_read_otherwise_than_fts5_reads_it_gives_no_counts),
-		cmocka_unit_test(words_are_rewritten_as_their_forms_ored),
-		cmocka_unit_test(words_past_the_phrases_allowed_stay_as_they_are),
-		cmocka_unit_test(kept_hits_of_forms_carry_their_word),
+	        cmocka_unit_test(a_word_counts_the_rows_fts5_finds_for_it),
+	        cmocka_unit_test(a_prefix_a_longer_phrase_or_another_number_is_not_counted),
+	        cmocka_unit_test(a_text_read_otherwise_than_fts5_reads_it_gives_no_counts),
+	        cmocka_unit_test(words_are_rewritten_as_their_forms_ored),
+	        cmocka_unit_test(words_past_the_phrases_allowed_stay_as_they_are),
+	        cmocka_unit_test(kept_hits_of_forms_carry_their_word),
+	        cmocka_unit_test(a_phrase_of_a_big_word_is_split_by_its_forms),
+	        cmocka_unit_test(an_index_not_read_so_leaves_the_phrase_whole),
+	        cmocka_unit_test(splits_past_their_caps_leave_the_phrase_whole),
 	};
 
 	return cmocka_run_group_tests(tests, open_group, close_group);

@@ -4,7 +4,8 @@
  * IDF waits for the count of rows scores every row to the same last bit
  * as with the IDF from xQueryPhrase; a MATCH whose words are written as
  * their forms ORed (phrase_forms_rewrite), told its words, scores every
- * row as the words' own MATCH does.
+ * row as the words' own MATCH does, and so does one whose phrase is
+ * split by its big word's forms.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -697,6 +698,96 @@ words_written_as_their_forms_score_as_the_words(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * An index where policy (with policies) fills many leaf pages and summit
+ * few, in one segment: "summit policy" is split by policy's forms
+ * (phrase_forms_rewrite).
+ */
+static sqlite3 *
+open_big_index(void)
+{
+	sqlite3 *db = NULL;
+	irs_error e = {IRS_OK, ""};
+	char body[4096];
+	int i, k;
+
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(tokenize_register(db, &e), IRS_OK);
+	assert_int_equal(rank_register(db, &e), IRS_OK);
+	if (sqlite3_exec(db,
+	                 IRS_VOCABULARY_SCHEMA ";"
+	                                       "CREATE VIRTUAL TABLE fts USING fts5(title, author, "
+	                                       "body, tokenize='irsearch english');"
+	                                       "INSERT INTO fts(fts, rank) VALUES('pgsz', 128)",
+	                 NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("creating the table: %s", sqlite3_errmsg(db));
+	for (i = 0; i < 200; i++) {
+		size_t n = 0;
+		char *sql;
+
+		for (k = 0; k < 60 + i % 70; k++)
+			n += (size_t)snprintf(body + n, sizeof(body) - n, "%s ",
+			                      k % (10 + i % 30) == 3 && i % 3 == 0 ? "summit"
+			                      : (i * 7 + k) % 23 == 0              ? "policies"
+			                      : k % 3 == 0                         ? "trade"
+			                                                           : "policy");
+		sql = sqlite3_mprintf("INSERT INTO fts(title, body) VALUES('%s summit', %Q)",
+		                      i % 7 == 0 ? "policy" : "trade", body);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_free(sql);
+	}
+	assert_int_equal(
+	        sqlite3_exec(db, "INSERT INTO fts(fts) VALUES('optimize')", NULL, NULL, NULL),
+	        SQLITE_OK);
+	return db;
+}
+
+/*
+ * A phrase split by its big word's forms, through collectors told its
+ * copies are one phrase, keeps the rows and the scores, to the last bit,
+ * of the phrase as written: its frequencies, its proximity to the other
+ * words, its IDF counted from the copies.
+ */
+static void
+a_phrase_split_by_its_forms_scores_as_the_phrase(void **state)
+{
+	static const struct {
+		const char *query, *dropped;
+		int nphrases;
+	} cases[] = {
+	        {"\"summit policy\"", NULL, 2}, /* one phrase: its IDF waits for the count */
+	        {"\"summit policy\" AND \"trade\"", NULL, 3},
+	        {"{body} : \"summit policies\" OR \"policy\"", NULL, 4},
+	        {"\"policy summit\" AND \"summit\"", NULL, 3},
+	        {"\"summit summit policy\" OR \"summit policy\"", NULL, 4},
+	        {"\"summit policy\" NOT \"summit trade\"",
+	         "\"summit policy\" AND (\"summit trade\")", 3},
+	        {"\"policy trade\" AND \"summit\"", NULL,
+	         0}, /* trade is not small against policy */
+	};
+	static const struct {
+		int64_t keep;
+		int every_match;
+	} ways[] = {{200, 0}, {200, 1}, {10, 1}, {1, 1}};
+	sqlite3 *db = open_big_index();
+	size_t i, w;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+			int n;
+
+			if (cases[i].dropped != NULL && !ways[w].every_match)
+				continue;
+			n = check_words(db, cases[i].query, cases[i].dropped, ways[w].keep,
+			                ways[w].every_match);
+			if (n != cases[i].nphrases)
+				fail_msg("%s: %d phrases split, want %d", cases[i].query, n,
+				         cases[i].nphrases);
+		}
+	sqlite3_close(db);
+}
+
 /* A statement whose phrases are not the ones the collector was told fails, rather than score other words. */
 static void
 words_that_do_not_fit_the_match_fail_the_statement(void **state)
@@ -730,16 +821,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(one_phrase_scores_the_same_when_its_idf_waits_for_the_count),
-		cmocka_unit_test(the_kept_page_is_the_order_by_page),
-		cmocka_unit_test(a_collector_that_keeps_nothing_counts),
-		cmocka_unit_test(lengths_read_in_one_pass_follow_the_changes_of_the_index),
-		cmocka_unit_test(collector_filters_keep_the_rows_of_the_same_filters_in_sql),
-		cmocka_unit_test(collector_filters_order_numbers_and_blobs_as_sql_does),
-		cmocka_unit_test(candidates_hold_every_row_of_the_kept_page),
-		cmocka_unit_test(a_word_counts_its_rows_from_its_forms_to_the_same_scores),
-		cmocka_unit_test(words_written_as_their_forms_score_as_the_words),
-		cmocka_unit_test(words_that_do_not_fit_the_match_fail_the_statement),
+	        cmocka_unit_test(one_phrase_scores_the_same_when_its_idf_waits_for_the_count),
+	        cmocka_unit_test(the_kept_page_is_the_order_by_page),
+	        cmocka_unit_test(a_collector_that_keeps_nothing_counts),
+	        cmocka_unit_test(lengths_read_in_one_pass_follow_the_changes_of_the_index),
+	        cmocka_unit_test(collector_filters_keep_the_rows_of_the_same_filters_in_sql),
+	        cmocka_unit_test(collector_filters_order_numbers_and_blobs_as_sql_does),
+	        cmocka_unit_test(candidates_hold_every_row_of_the_kept_page),
+	        cmocka_unit_test(a_word_counts_its_rows_from_its_forms_to_the_same_scores),
+	        cmocka_unit_test(words_written_as_their_forms_score_as_the_words),
+	        cmocka_unit_test(a_phrase_split_by_its_forms_scores_as_the_phrase),
+	        cmocka_unit_test(words_that_do_not_fit_the_match_fail_the_statement),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
