@@ -710,15 +710,17 @@ form_pages(phrase_counts *pc, const char *t, int n, sqlite3_int64 *pages)
 /*
  * The word of w to split the phrase by (*split), or -1: the word of 2 to
  * PHRASE_SPLIT_MAX_COPIES forms of the most pages, when its biggest form
- * weighs PHRASE_SPLIT_RATIO times the other words' forms for each copy
- * past the first (each copy walks the other words again).  Not when
+ * has PHRASE_SPLIT_RATIO times the pages of its other forms (at least
+ * one).  FTS5 walks a copy from its rarest term, seeking in the others:
+ * the copies of the small forms cost about their own pages, while the
+ * synonyms' merge costs the big form's.  Not when
  * the forms' sizes would take more than PHRASE_SPLIT_MAX_LOOKUPS
  * lookups (forms times segments) to read.
  */
 static int
 choose_split(phrase_counts *pc, const struct phrase_words *w, int *split)
 {
-	sqlite3_int64 pages[PHRASE_SPLIT_MAX_FORMS], total = 0, best_pages = 0, biggest = 0, others;
+	sqlite3_int64 pages[PHRASE_SPLIT_MAX_FORMS], best_pages = 0, biggest = 0, rest;
 	int rc = SQLITE_OK, j, k, best = -1;
 
 	*split = -1;
@@ -737,7 +739,6 @@ choose_split(phrase_counts *pc, const struct phrase_words *w, int *split)
 			return rc;
 		if (pages[k] < 0)
 			return SQLITE_OK;
-		total += pages[k];
 	}
 	for (j = 0; j < w->nwords; j++) {
 		sqlite3_int64 sum = 0;
@@ -755,8 +756,8 @@ choose_split(phrase_counts *pc, const struct phrase_words *w, int *split)
 		return SQLITE_OK;
 	for (k = w->word[best].first; k < w->word[best].first + w->word[best].n; k++)
 		biggest = pages[k] > biggest ? pages[k] : biggest;
-	others = total - best_pages > 0 ? total - best_pages : 1;
-	if (biggest >= PHRASE_SPLIT_RATIO * (w->word[best].n - 1) * others)
+	rest = best_pages - biggest > 0 ? best_pages - biggest : 1;
+	if (biggest >= PHRASE_SPLIT_RATIO * rest)
 		*split = best;
 	return SQLITE_OK;
 }

@@ -29,7 +29,7 @@
 #define PHRASE_SPLIT_MAX_FORMS 256	/* forms of all its words */
 #define PHRASE_SPLIT_MAX_SEGMENTS 64	/* segments of the index read for the forms' sizes */
 #define PHRASE_SPLIT_MAX_LOOKUPS 512	/* forms times segments, read for the sizes */
-#define PHRASE_SPLIT_RATIO 4	/* the word's biggest form against the others', per extra copy */
+#define PHRASE_SPLIT_RATIO 4	/* the word's biggest form against its other forms, in pages */
 
 typedef struct phrase_counts phrase_counts;
 
@@ -85,9 +85,8 @@ int phrase_counts_split_rows(phrase_counts *pc, int i, sqlite3_int64 *n, int *co
  * same rows and the same matches (a position holds one form), but FTS5
  * no longer merges the big word's forms' position lists at every row.
  * Which word, and whether, comes from the forms' sizes in leaf pages of
- * the index (fts_idx): the split word's biggest form must weigh
- * PHRASE_SPLIT_RATIO times the other words' forms for each copy past the
- * first; an index that cannot be read so, or a word whose text is not
+ * the index (fts_idx): the word of the most pages, whose biggest form
+ * must have PHRASE_SPLIT_RATIO times its other forms' pages; an index that cannot be read so, or a word whose text is not
  * read alone as in the phrase, leaves the phrase whole.  Each copy maps
  * to the phrase's number in word.
  *
