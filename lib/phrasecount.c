@@ -472,8 +472,7 @@ struct phrase_words {
 	} form[PHRASE_SPLIT_MAX_FORMS];
 };
 
-/* Adds a token of the phrase: a token colocated with none before it starts a word, as FTS5 reads
- * it. */
+/* Adds a token of the phrase: one colocated with none before starts a word, as in FTS5. */
 static int
 on_word_form(void *ctx, int tflags, const char *t, int n, int start, int end)
 {
@@ -580,8 +579,7 @@ copies_read_as_phrase(phrase_counts *pc, const char *text, const struct phrase_w
 	return rc;
 }
 
-/* The segments of the index, in fts_idx: SQLITE_DONE with pc->seg and pc->nsegs, or another code.
- */
+/* The segments in fts_idx: SQLITE_DONE with pc->seg and pc->nsegs, or another code. */
 static int
 list_segments(phrase_counts *pc)
 {
@@ -776,8 +774,7 @@ put_quoted(sqlite3_str *out, const char *s, int n)
 	sqlite3_str_append(out, s + from, n - from);
 }
 
-/* The copies of the phrase of text and w, one per form of word split, ORed: "a" + "\x02f1" OR ...
- */
+/* The phrase's copies, one per form of word split, ORed: "a" + "\x02f1" OR "a" + ... */
 static void
 put_copies(sqlite3_str *out, const char *text, const struct phrase_words *w, int split)
 {
@@ -926,8 +923,7 @@ phrase_forms_rewrite(sqlite3 *db, fts5_api *fts5, const char *match, char **out,
 		from = p->str + p->nstr + 1;
 		if ((rc = forms_of_phrase(pc, i, written, &forms, &nforms)) != SQLITE_OK)
 			break;
-		/* A phrase of several words: split by its biggest word's forms, when that pays and
-		 * fits. */
+		/* A phrase of several words: split by a big word's forms when it pays and fits. */
 		if (forms == NULL && !p->prefix && !p->in_near &&
 		    (rc = split_expr(pc, i, 0, 0, &forms, &nforms)) != SQLITE_OK)
 			break;

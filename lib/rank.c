@@ -692,8 +692,7 @@ rows_from_forms(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_curso
 		return SQLITE_OK;
 	while (first < cur->nfts && cur->word[first] != i)
 		first++;
-	/* A phrase of several words split by a word's forms: several phrases here, counted as one.
-	 */
+	/* A phrase of several words split by a word's forms: several phrases, counted as one. */
 	if (first < cur->nfts && api->xPhraseSize(fts, first) > 1 && first_phrase(cur, i) < 0)
 		return phrase_counts_split_rows(cur->counts, i, n, counted);
 	return phrase_counts_rows(cur->counts, i, api->xPhraseSize(fts, first), n, counted);

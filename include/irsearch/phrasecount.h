@@ -86,12 +86,14 @@ int phrase_counts_split_rows(phrase_counts *pc, int i, sqlite3_int64 *n, int *co
  * no longer merges the big word's forms' position lists at every row.
  * Which word, and whether, comes from the forms' sizes in leaf pages of
  * the index (fts_idx): the word of the most pages, whose biggest form
- * must have PHRASE_SPLIT_RATIO times its other forms' pages; an index that cannot be read so, or a word whose text is not
- * read alone as in the phrase, leaves the phrase whole.  Each copy maps
- * to the phrase's number in word.
+ * must have PHRASE_SPLIT_RATIO times its other forms' pages; an index
+ * that cannot be read so, or a word whose text is not read alone as in
+ * the phrase, leaves the phrase whole.  Each copy maps to the phrase's
+ * number in word.
  *
  * *out NULL when no word was widened (a word of one form, no
- * vocabulary, a text not read as query.c writes it).  SQLITE_OK, or an error (SQLITE_NOMEM, SQLITE_INTERRUPT).
+ * vocabulary, a text not read as query.c writes it).  SQLITE_OK, or an
+ * error (SQLITE_NOMEM, SQLITE_INTERRUPT).
  */
 int phrase_forms_rewrite(sqlite3 *db, fts5_api *fts5, const char *match, char **out, unsigned char *word,
 			 int *nphrases);
