@@ -353,6 +353,61 @@ phrase_counts_close(phrase_counts *pc)
 	free(pc);
 }
 
+/* Phrase p's string as FTS5 hands it to the tokenizer, "" undone (free), its length in *len; NULL: no memory. */
+static char *
+unquoted(const struct match_phrase *p, int *len)
+{
+	char *text = malloc((size_t)p->nstr + 1);
+	int k;
+
+	*len = 0;
+	if (text == NULL)
+		return NULL;
+	for (k = 0; k < p->nstr; k++) {
+		text[(*len)++] = p->str[k];
+		if (p->str[k] == '"')
+			k++;
+	}
+	return text;
+}
+
+/* Counts the tokens the tokenizer emits. */
+static int
+on_any_token(void *ctx, int tflags, const char *t, int n, int start, int end)
+{
+	(void)tflags, (void)t, (void)n, (void)start, (void)end;
+	(*(int *)ctx)++;
+	return SQLITE_OK;
+}
+
+/*
+ * Whether some phrase of pc has no token ("_", an emoji): FTS5 drops such
+ * a phrase from a NEAR and from the right of an implicit AND, so its
+ * phrases are no longer the text's, one for one.  SQLITE_OK with *empty,
+ * or an error of the tokenizer.
+ */
+static int
+has_empty_phrase(phrase_counts *pc, int *empty)
+{
+	int rc = SQLITE_OK, i;
+
+	*empty = 0;
+	for (i = 0; rc == SQLITE_OK && !*empty && i < pc->nphrase; i++) {
+		const struct match_phrase *p = &pc->phrase[i];
+		int len, ntokens = 0;
+		char *text = unquoted(p, &len);
+
+		if (text == NULL)
+			return SQLITE_NOMEM;
+		rc = pc->tokenizer.xTokenize(pc->tok, &ntokens,
+					     FTS5_TOKENIZE_QUERY | (p->prefix ? FTS5_TOKENIZE_PREFIX : 0), text, len,
+					     on_any_token);
+		free(text);
+		*empty = ntokens == 0;
+	}
+	return rc;
+}
+
 /*
  * The forms of phrase i as exact terms under its column filters,
  * "{col} : (\"\x02form\" OR ...)" (*expr, sqlite3_free), and how many
@@ -371,14 +426,8 @@ forms_expr(phrase_counts *pc, int i, int with_colsets, char **expr, int *nforms)
 	*nforms = 0;
 	if (i < 0 || i >= pc->nphrase || (p = &pc->phrase[i])->prefix)
 		return SQLITE_OK;
-	/* The string as FTS5 hands it to the tokenizer: "" undone. */
-	if ((text = malloc((size_t)p->nstr + 1)) == NULL)
+	if ((text = unquoted(p, &len)) == NULL)
 		return SQLITE_NOMEM;
-	for (k = 0; k < p->nstr; k++) {
-		text[len++] = p->str[k];
-		if (p->str[k] == '"')
-			k++;
-	}
 	f.expr = sqlite3_str_new(pc->db);
 	for (k = 0; with_colsets && k < p->ncolsets; k++)
 		sqlite3_str_appendf(f.expr, "%.*s : (", p->ncolset[k], p->colset[k]);
@@ -902,15 +951,16 @@ phrase_forms_rewrite(sqlite3 *db, fts5_api *fts5, const char *match, char **out,
 	phrase_counts *pc = NULL;
 	sqlite3_str *text;
 	const char *from = match;
-	int rc, i, k, written = 0, widened = 0;
+	int rc, i, k, written = 0, widened = 0, empty = 0;
 
 	*out = NULL;
 	*nphrases = 0;
 	if ((rc = phrase_counts_open(db, fts5, match, -1, &pc)) != SQLITE_OK || pc == NULL)
 		return rc;
-	if (pc->nphrase > PHRASE_FORMS_MAX) {
+	/* A phrase FTS5 drops would shift the words' map by one: the text stays as it is. */
+	if (pc->nphrase > PHRASE_FORMS_MAX || (rc = has_empty_phrase(pc, &empty)) != SQLITE_OK || empty) {
 		phrase_counts_close(pc);
-		return SQLITE_OK;
+		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
 	}
 	text = sqlite3_str_new(db);
 	for (i = 0; rc == SQLITE_OK && i < pc->nphrase; i++) {

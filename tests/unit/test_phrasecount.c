@@ -252,6 +252,10 @@ words_are_rewritten_as_their_forms_ored(void **state)
 		{ "\"policy and\" AND \"summit\"", NULL, "" },	/* a phrase of two words; a word of one form */
 		{ "\"pol\"\"icy\" AND \"trade\"", NULL, "" },	/* "pol" then "icy": two words */
 		{ "policy AND trade", NULL, "" },		/* not what query.c writes */
+		/* A phrase of no token, which FTS5 drops from a NEAR or an implicit AND: left as it is. */
+		{ "NEAR(\"\xf0\x9f\x8c\x8d\" \"trade\", 5) AND \"policy\"", NULL, "" },
+		{ "\"policy\" AND \"_\"", NULL, "" },
+		{ "\"policy\" \"_\"", NULL, "" },
 	};
 	sqlite3 *db = *state;
 	unsigned char word[PHRASE_FORMS_MAX];
