@@ -371,43 +371,6 @@ unquoted(const struct match_phrase *p, int *len)
 	return text;
 }
 
-/* Counts the tokens the tokenizer emits. */
-static int
-on_any_token(void *ctx, int tflags, const char *t, int n, int start, int end)
-{
-	(void)tflags, (void)t, (void)n, (void)start, (void)end;
-	(*(int *)ctx)++;
-	return SQLITE_OK;
-}
-
-/*
- * Whether some phrase of pc has no token ("_", an emoji): FTS5 drops such
- * a phrase from a NEAR and from the right of an implicit AND, so its
- * phrases are no longer the text's, one for one.  SQLITE_OK with *empty,
- * or an error of the tokenizer.
- */
-static int
-has_empty_phrase(phrase_counts *pc, int *empty)
-{
-	int rc = SQLITE_OK, i;
-
-	*empty = 0;
-	for (i = 0; rc == SQLITE_OK && !*empty && i < pc->nphrase; i++) {
-		const struct match_phrase *p = &pc->phrase[i];
-		int len, ntokens = 0;
-		char *text = unquoted(p, &len);
-
-		if (text == NULL)
-			return SQLITE_NOMEM;
-		rc = pc->tokenizer.xTokenize(pc->tok, &ntokens,
-					     FTS5_TOKENIZE_QUERY | (p->prefix ? FTS5_TOKENIZE_PREFIX : 0), text, len,
-					     on_any_token);
-		free(text);
-		*empty = ntokens == 0;
-	}
-	return rc;
-}
-
 /*
  * The forms of phrase i as exact terms under its column filters,
  * "{col} : (\"\x02form\" OR ...)" (*expr, sqlite3_free), and how many
@@ -942,6 +905,33 @@ phrase_counts_split_rows(phrase_counts *pc, int i, sqlite3_int64 *n, int *counte
 	if ((rc = split_expr(pc, i, 1, 1, &expr, &ncopies)) != SQLITE_OK || expr == NULL)
 		return rc;
 	return count_expr(pc, expr, n, counted);
+}
+
+/*
+ * Whether some phrase of pc has no token ("_", an emoji): FTS5 drops such
+ * a phrase from a NEAR and from the right of an implicit AND, so its
+ * phrases are no longer the text's, one for one.  SQLITE_OK with *empty,
+ * or an error of the tokenizer.
+ */
+static int
+has_empty_phrase(phrase_counts *pc, int *empty)
+{
+	int rc = SQLITE_OK, i;
+
+	*empty = 0;
+	for (i = 0; rc == SQLITE_OK && !*empty && i < pc->nphrase; i++) {
+		struct phrase_words w;
+		int len;
+		char *text = unquoted(&pc->phrase[i], &len);
+
+		if (text == NULL)
+			return SQLITE_NOMEM;
+		rc = read_words(pc, text, len, &w);
+		free(text);
+		sqlite3_free(w.chars);
+		*empty = w.nwords == 0;
+	}
+	return rc;
 }
 
 int
