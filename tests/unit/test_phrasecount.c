@@ -234,6 +234,27 @@ rewrite(sqlite3 *db, const char *match, unsigned char *word, int *nphrases)
 	return out;
 }
 
+/* match rewritten as want (NULL: left as it is), FTS5's phrases numbering the query words as the digits of words. */
+static void
+check_rewrite(sqlite3 *db, const char *match, const char *want, const char *words)
+{
+	unsigned char word[PHRASE_FORMS_MAX];
+	int nphrases = -1, k;
+	char *out = rewrite(db, match, word, &nphrases);
+
+	if (want == NULL) {
+		if (out != NULL)
+			fail_msg("%s: rewritten as %s", match, out);
+		return;
+	}
+	if (out == NULL || strcmp(out, want) != 0)
+		fail_msg("%s: rewritten as %s, want %s", match, out != NULL ? out : "nothing", want);
+	assert_int_equal(nphrases, (int)strlen(words));
+	for (k = 0; k < nphrases; k++)
+		assert_int_equal(word[k], words[k] - '0');
+	sqlite3_free(out);
+}
+
 static void
 words_are_rewritten_as_their_forms_ored(void **state)
 {
@@ -258,26 +279,10 @@ words_are_rewritten_as_their_forms_ored(void **state)
 		{ "\"policy\" \"_\"", NULL, "" },
 	};
 	sqlite3 *db = *state;
-	unsigned char word[PHRASE_FORMS_MAX];
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int nphrases = -1, k;
-		char *out = rewrite(db, cases[i].match, word, &nphrases);
-
-		if (cases[i].want == NULL) {
-			if (out != NULL)
-				fail_msg("%s: rewritten as %s", cases[i].match, out);
-			continue;
-		}
-		if (out == NULL || strcmp(out, cases[i].want) != 0)
-			fail_msg("%s: rewritten as %s, want %s", cases[i].match, out != NULL ? out : "nothing",
-				 cases[i].want);
-		assert_int_equal(nphrases, (int)strlen(cases[i].word));
-		for (k = 0; k < nphrases; k++)
-			assert_int_equal(word[k], cases[i].word[k] - '0');
-		sqlite3_free(out);
-	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_rewrite(db, cases[i].match, cases[i].want, cases[i].word);
 }
 
 /*
@@ -404,27 +409,11 @@ a_phrase_of_a_big_word_is_split_by_its_forms(void **state)
 	        "\"summit policy\"", "{title body} : \"summit policy\"", "\"policy summit\"",
 	        "{body} : (\"trade\" OR \"summit policies\")", "\"policy trade\""};
 	sqlite3 *db = open_big_index();
-	unsigned char word[PHRASE_FORMS_MAX];
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int nphrases = -1, k;
-		char *out = rewrite(db, cases[i].match, word, &nphrases);
-
-		if (cases[i].want == NULL) {
-			if (out != NULL)
-				fail_msg("%s: rewritten as %s", cases[i].match, out);
-			continue;
-		}
-		if (out == NULL || strcmp(out, cases[i].want) != 0)
-			fail_msg("%s: rewritten as %s, want %s", cases[i].match,
-			         out != NULL ? out : "nothing", cases[i].want);
-		assert_int_equal(nphrases, (int)strlen(cases[i].word));
-		for (k = 0; k < nphrases; k++)
-			assert_int_equal(word[k], cases[i].word[k] - '0');
-		sqlite3_free(out);
-	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_rewrite(db, cases[i].match, cases[i].want, cases[i].word);
 	for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++) {
 		phrase_counts *pc = NULL;
 		sqlite3_int64 n = -1;
