@@ -656,6 +656,30 @@ check_words(sqlite3 *db, const char *query, const char *dropped, int64_t keep, i
 	return widened != NULL ? nphrases : 0;
 }
 
+/*
+ * check_words for query with the collector keeping all rows (every match
+ * or not), 10 and 1; each time the rewritten MATCH has nphrases phrases.
+ */
+static void
+check_words_every_way(sqlite3 *db, const char *query, const char *dropped, int64_t all, int nphrases)
+{
+	const struct {
+		int64_t keep;
+		int every_match;
+	} ways[] = { { all, 0 }, { all, 1 }, { 10, 1 }, { 1, 1 } };
+	size_t w;
+
+	for (w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+		int n;
+
+		if (dropped != NULL && !ways[w].every_match)
+			continue;	/* rank_collector_excluded wants every match */
+		n = check_words(db, query, dropped, ways[w].keep, ways[w].every_match);
+		if (n != nphrases)
+			fail_msg("%s: %d phrases rewritten, want %d", query, n, nphrases);
+	}
+}
+
 static void
 words_written_as_their_forms_score_as_the_words(void **state)
 {
@@ -676,25 +700,12 @@ words_written_as_their_forms_score_as_the_words(void **state)
 		{ "\"policy\" NOT \"summit\"", "\"policy\" AND (\"summit\")", 3 },
 		{ "\"summit\" AND \"trade\"", NULL, 0 },	/* no word of several forms */
 	};
-	static const struct {
-		int64_t keep;
-		int every_match;
-	} ways[] = { { DOCS, 0 }, { DOCS, 1 }, { 10, 1 }, { 1, 1 } };
 	sqlite3 *db = open_index();
-	size_t i, w;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		for (w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
-			int n;
-
-			if (cases[i].dropped != NULL && !ways[w].every_match)
-				continue;	/* rank_collector_excluded wants every match */
-			n = check_words(db, cases[i].query, cases[i].dropped, ways[w].keep, ways[w].every_match);
-			if (n != cases[i].nphrases)
-				fail_msg("%s: %d phrases with the forms ORed, want %d", cases[i].query, n,
-					 cases[i].nphrases);
-		}
+		check_words_every_way(db, cases[i].query, cases[i].dropped, DOCS, cases[i].nphrases);
 	sqlite3_close(db);
 }
 
@@ -773,26 +784,12 @@ a_phrase_split_by_its_forms_scores_as_the_phrase(void **state)
 	        /* security and secure alike: whole */
 	        {"\"summit security\" AND \"policy\"", NULL, 3},
 	};
-	static const struct {
-		int64_t keep;
-		int every_match;
-	} ways[] = {{200, 0}, {200, 1}, {10, 1}, {1, 1}};
 	sqlite3 *db = open_big_index(1);
-	size_t i, w;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		for (w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
-			int n;
-
-			if (cases[i].dropped != NULL && !ways[w].every_match)
-				continue;
-			n = check_words(db, cases[i].query, cases[i].dropped, ways[w].keep,
-			                ways[w].every_match);
-			if (n != cases[i].nphrases)
-				fail_msg("%s: %d phrases split, want %d", cases[i].query, n,
-				         cases[i].nphrases);
-		}
+		check_words_every_way(db, cases[i].query, cases[i].dropped, 200, cases[i].nphrases);
 	sqlite3_close(db);
 	/* In three segments (each read for the sizes): the same scores. */
 	db = open_big_index(0);
