@@ -231,7 +231,7 @@ run_in_process(store_t *store, const query_t *q)
 	int64_t total;
 
 	search_request_init(&req, q->irs);
-	if (search_run(store_db(store), &req, &res, &e) != IRS_OK) {
+	if (search_run(store, &req, &res, &e) != IRS_OK) {
 		fprintf(stderr, "query-bench: %s: %s\n", q->irs, e.msg);
 		return -1;
 	}

@@ -30,15 +30,27 @@ struct match_phrase {
 	int ncolset[PHRASE_COUNTS_MAX_COLSETS];
 };
 
-/* One statement's MATCH read, with the table's tokenizer and the count statement. */
+/*
+ * A connection's instance of the table's tokenizer (phrase_tokenizer_open).
+ * Made once: reading the tokenize option (4.5 us of CPU), making the
+ * instance (its stemmers and splitters, 1.5 us) and preparing its
+ * vocabulary statement (3 us) were paid twice a search, for the MATCH's
+ * rewrite and for irs_rank's counts.
+ */
+struct phrase_tokenizer {
+	sqlite3 *db;
+	fts5_api *fts5;		/* db's, to find the table's tokenizer */
+	fts5_tokenizer methods;	/* the table's tokenizer's */
+	Fts5Tokenizer *tok;	/* one with the table's arguments; NULL until a statement asks */
+};
+
+/* One statement's MATCH read, with the connection's tokenizer and the count statement. */
 struct phrase_counts {
 	sqlite3 *db;
-	fts5_api *fts5;		/* the connection's, to find the table's tokenizer */
+	phrase_tokenizer *pt;	/* the connection's, made (pt->tok) */
 	struct match_phrase phrase[PHRASE_COUNTS_MAX_PHRASES];
 	int nphrase;
 	sqlite3_stmt *count;	/* rows of one MATCH (phrase_counts_rows), prepared when first needed */
-	fts5_tokenizer tokenizer;	/* the table's tokenizer's methods */
-	Fts5Tokenizer *tok;	/* one with the table's arguments, for a phrase's forms */
 	int nsegs; /* segments of fts_idx (PHRASE_SPLIT_MAX_SEGMENTS at most); -1 not read yet */
 	sqlite3_int64 seg[PHRASE_SPLIT_MAX_SEGMENTS];
 	sqlite3_int64 last_page[PHRASE_SPLIT_MAX_SEGMENTS]; /* each segment's last leaf */
@@ -243,33 +255,66 @@ table_tokenize_option(sqlite3 *db, char *args, size_t cap)
 }
 
 /*
- * The table's tokenizer, with the arguments of its tokenize option: a
- * phrase's forms are what it emits for the phrase's text.  SQLITE_OK
- * with pc->tok, or SQLITE_OK without it when the option cannot be read
- * that way, or an error (memory, interruption).
+ * The table's tokenizer, with the arguments of its tokenize option, made
+ * once for pt's connection: a phrase's forms are what it emits for the
+ * phrase's text.  SQLITE_OK with pt->tok, or SQLITE_OK without it when
+ * the option cannot be read that way (asked again next time: no table
+ * yet), or an error (memory, interruption).
  */
 static int
-open_tokenizer(struct phrase_counts *pc)
+open_tokenizer(phrase_tokenizer *pt)
 {
 	const char *argv[PHRASE_COUNTS_MAX_TOKENIZER_ARGS];
 	char args[256], *w, *save = NULL;
 	void *ud = NULL;
 	int argc = 0, rc;
 
-	if (pc->fts5 == NULL || (rc = table_tokenize_option(pc->db, args, sizeof(args))) == SQLITE_DONE)
+	if (pt->tok != NULL)
+		return SQLITE_OK;
+	if (pt->fts5 == NULL ||
+	    (rc = table_tokenize_option(pt->db, args, sizeof(args))) == SQLITE_DONE)
 		return SQLITE_OK;
 	if (rc != SQLITE_OK)
 		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
 	for (w = strtok_r(args, " ", &save); w != NULL && argc < PHRASE_COUNTS_MAX_TOKENIZER_ARGS - 1;
 	     w = strtok_r(NULL, " ", &save))
 		argv[argc++] = w;
-	argv[argc++] = "uncached";	/* it lives for one statement */
+	/* No stem cache: 2 MiB more a connection (beside the table's) for a query's words. */
+	argv[argc++] = "uncached";
 	if (w != NULL || strcmp(argv[0], IRS_TOKENIZER_NAME) != 0 ||
-	    pc->fts5->xFindTokenizer(pc->fts5, IRS_TOKENIZER_NAME, &ud, &pc->tokenizer) != SQLITE_OK)
+	    pt->fts5->xFindTokenizer(pt->fts5, IRS_TOKENIZER_NAME, &ud, &pt->methods) != SQLITE_OK)
 		return SQLITE_OK;
-	if ((rc = pc->tokenizer.xCreate(ud, argv + 1, argc - 1, &pc->tok)) != SQLITE_OK)
-		pc->tok = NULL;
+	if ((rc = pt->methods.xCreate(ud, argv + 1, argc - 1, &pt->tok)) != SQLITE_OK)
+		pt->tok = NULL;
 	return rc == SQLITE_NOMEM ? rc : SQLITE_OK;
+}
+
+int
+phrase_tokenizer_open(sqlite3 *db, fts5_api *fts5, phrase_tokenizer **out)
+{
+	if ((*out = calloc(1, sizeof(**out))) == NULL)
+		return SQLITE_NOMEM;
+	(*out)->db = db;
+	(*out)->fts5 = fts5;
+	return SQLITE_OK;
+}
+
+void
+phrase_tokenizer_close(phrase_tokenizer *pt)
+{
+	if (pt == NULL)
+		return;
+	if (pt->tok != NULL)
+		pt->methods.xDelete(pt->tok);
+	free(pt);
+}
+
+/* Asks pt's tokenizer for the tokens of text, as FTS5 reads a phrase's string of a MATCH. */
+static int
+tokenize_phrase(phrase_counts *pc, void *ctx, int flags, const char *text, int len,
+		int (*on_token)(void *, int, const char *, int, int, int))
+{
+	return pc->pt->methods.xTokenize(pc->pt->tok, ctx, flags, text, len, on_token);
 }
 
 /* The count's MATCH as the forms of a phrase come from the tokenizer. */
@@ -308,23 +353,23 @@ on_form(void *ctx, int tflags, const char *t, int n, int start, int end)
 
 /*
  * Reads the statement's MATCH once: its phrases, as many as FTS5 counts,
- * the table's tokenizer and the count statement.  What cannot be read
- * leaves the statement to the caller's other count (*out NULL).
+ * with the connection's tokenizer (made the first time).  What cannot be
+ * read leaves the statement to the caller's other count (*out NULL).
  */
 int
-phrase_counts_open(sqlite3 *db, fts5_api *fts5, const char *match, int nphrases, phrase_counts **out)
+phrase_counts_open(phrase_tokenizer *pt, const char *match, int nphrases, phrase_counts **out)
 {
 	struct match_reader r;
 	phrase_counts *pc;
 	int rc;
 
 	*out = NULL;
-	if (db == NULL || match == NULL)
+	if (pt == NULL || pt->db == NULL || match == NULL)
 		return SQLITE_OK;
 	if ((pc = calloc(1, sizeof(*pc))) == NULL)
 		return SQLITE_NOMEM;
-	pc->db = db;
-	pc->fts5 = fts5;
+	pc->db = pt->db;
+	pc->pt = pt;
 	pc->nsegs = -1;
 	memset(&r, 0, sizeof(r));
 	r.s = match;
@@ -333,7 +378,7 @@ phrase_counts_open(sqlite3 *db, fts5_api *fts5, const char *match, int nphrases,
 		phrase_counts_close(pc);
 		return SQLITE_OK;
 	}
-	if ((rc = open_tokenizer(pc)) != SQLITE_OK || pc->tok == NULL) {
+	if ((rc = open_tokenizer(pt)) != SQLITE_OK || pt->tok == NULL) {
 		phrase_counts_close(pc);
 		return rc;
 	}
@@ -348,8 +393,6 @@ phrase_counts_close(phrase_counts *pc)
 		return;
 	sqlite3_finalize(pc->count);
 	sqlite3_finalize(pc->pages);
-	if (pc->tok != NULL)
-		pc->tokenizer.xDelete(pc->tok);
 	free(pc);
 }
 
@@ -394,7 +437,7 @@ forms_expr(phrase_counts *pc, int i, int with_colsets, char **expr, int *nforms)
 	f.expr = sqlite3_str_new(pc->db);
 	for (k = 0; with_colsets && k < p->ncolsets; k++)
 		sqlite3_str_appendf(f.expr, "%.*s : (", p->ncolset[k], p->colset[k]);
-	rc = pc->tokenizer.xTokenize(pc->tok, &f, FTS5_TOKENIZE_QUERY, text, len, on_form);
+	rc = tokenize_phrase(pc, &f, FTS5_TOKENIZE_QUERY, text, len, on_form);
 	free(text);
 	for (k = 0; with_colsets && k < p->ncolsets; k++)
 		sqlite3_str_appendchar(f.expr, 1, ')');
@@ -523,7 +566,7 @@ read_words(phrase_counts *pc, const char *text, int len, struct phrase_words *w)
 
 	memset(w, 0, sizeof(*w));
 	w->buf = sqlite3_str_new(pc->db);
-	rc = pc->tokenizer.xTokenize(pc->tok, w, FTS5_TOKENIZE_QUERY, text, len, on_word_form);
+	rc = tokenize_phrase(pc, w, FTS5_TOKENIZE_QUERY, text, len, on_word_form);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_str_errcode(w->buf);
 	w->chars = sqlite3_str_finish(w->buf);
@@ -935,7 +978,7 @@ has_empty_phrase(phrase_counts *pc, int *empty)
 }
 
 int
-phrase_forms_rewrite(sqlite3 *db, fts5_api *fts5, const char *match, char **out, unsigned char *word,
+phrase_forms_rewrite(phrase_tokenizer *pt, const char *match, char **out, unsigned char *word,
 		     int *nphrases)
 {
 	phrase_counts *pc = NULL;
@@ -945,14 +988,14 @@ phrase_forms_rewrite(sqlite3 *db, fts5_api *fts5, const char *match, char **out,
 
 	*out = NULL;
 	*nphrases = 0;
-	if ((rc = phrase_counts_open(db, fts5, match, -1, &pc)) != SQLITE_OK || pc == NULL)
+	if ((rc = phrase_counts_open(pt, match, -1, &pc)) != SQLITE_OK || pc == NULL)
 		return rc;
 	/* A phrase FTS5 drops would shift the words' map by one: the text stays as it is. */
 	if (pc->nphrase > PHRASE_FORMS_MAX || (rc = has_empty_phrase(pc, &empty)) != SQLITE_OK || empty) {
 		phrase_counts_close(pc);
 		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
 	}
-	text = sqlite3_str_new(db);
+	text = sqlite3_str_new(pc->db);
 	for (i = 0; rc == SQLITE_OK && i < pc->nphrase; i++) {
 		const struct match_phrase *p = &pc->phrase[i];
 		char *forms;

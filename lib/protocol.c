@@ -236,7 +236,7 @@ answer_search(store_t *store, const protocol_request *req)
 	irs_error e;
 	char *line;
 
-	if (search_run(store_db(store), &req->search, &r, &e) != IRS_OK)
+	if (search_run(store, &req->search, &r, &e) != IRS_OK)
 		return printer_json_error(e.code, e.msg);
 	line = printer_json_result(r, req->fields);
 	search_result_free(r);

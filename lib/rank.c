@@ -87,7 +87,7 @@ struct conn_fields {
 /* irs_rank's user data, freed with the connection: what it keeps of the connection's index. */
 struct rank_conn {
 	sqlite3 *db;
-	fts5_api *fts5;		/* the connection's, to find its tokenizer */
+	phrase_tokenizer *forms;	/* the caller's (rank_register), for a phrase's forms */
 	struct doc_lengths lengths;
 	struct conn_fields fields;
 };
@@ -100,7 +100,7 @@ struct rank_conn {
 struct rank_cursor {
 	struct query_stats stats;
 	sqlite3 *db;		/* the connection, for the filters' lookups */
-	fts5_api *fts5;		/* its FTS5, to find the table's tokenizer (phrasecount.h) */
+	phrase_tokenizer *forms;	/* the connection's (phrasecount.h); or NULL */
 	struct doc_lengths *lengths;	/* NULL when they cannot serve this statement */
 	struct conn_fields *fields;	/* likewise */
 	sqlite3_int64 version;	/* the statement's SQLITE_FCNTL_DATA_VERSION */
@@ -277,7 +277,7 @@ rank_cursor(const Fts5ExtensionApi *api, Fts5Context *fts, const rank_collector 
 	cur->ncols = api->xColumnCount(fts);
 	if ((conn = api->xUserData(fts)) != NULL) {
 		cur->db = conn->db;
-		cur->fts5 = conn->fts5;
+		cur->forms = conn->forms;
 	}
 	if (conn_serves(conn, &cur->version)) {
 		cur->lengths = conn->lengths.state != CACHE_REFUSED ? &conn->lengths : NULL;
@@ -685,7 +685,8 @@ rows_from_forms(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_curso
 		int nphrases = cur->mapped ? cur->stats.nphrases : api->xPhraseCount(fts);
 
 		cur->counts_opened = 1;
-		if ((rc = phrase_counts_open(cur->db, cur->fts5, match, nphrases, &cur->counts)) != SQLITE_OK)
+		rc = phrase_counts_open(cur->forms, match, nphrases, &cur->counts);
+		if (rc != SQLITE_OK)
 			return rc;
 	}
 	if (cur->counts == NULL)
@@ -1180,7 +1181,7 @@ irs_rank_parts(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *c
 }
 
 irs_code
-rank_register(sqlite3 *db, irs_error *e)
+rank_register(sqlite3 *db, phrase_tokenizer *forms, irs_error *e)
 {
 	fts5_api *api = tokenize_fts5_api(db, e);
 	struct rank_conn *conn;
@@ -1191,7 +1192,7 @@ rank_register(sqlite3 *db, irs_error *e)
 	if ((conn = calloc(1, sizeof(*conn))) == NULL)
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
 	conn->db = db;
-	conn->fts5 = api;
+	conn->forms = forms;
 	/* What the connection keeps belongs to irs_rank from here: FTS5 frees it with the connection. */
 	if ((rc = api->xCreateFunction(api, "irs_rank", conn, irs_rank, rank_conn_free)) != SQLITE_OK) {
 		rank_conn_free(conn);

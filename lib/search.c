@@ -471,24 +471,23 @@ take_best(const rank_collector *c, const search_request *req, search_result *r)
 /*
  * The MATCH of a statement: fts (the plan's, or its dropped rows'), with
  * each word of several indexed forms written as their OR as exact terms
- * (phrase_forms_rewrite), which FTS5 walks without merging the forms'
- * position lists at every row; word[j] the query word of its phrase j,
- * *nphrases of them, for irs_rank (rank_collector_words) and
- * irs_snippet_hits, so that both see the query's words, not their forms.
- * NULL (the plan's MATCH stays) when no word has several forms, or the
- * tokenizer cannot say; SQLITE_OK or an error.
+ * (phrase_forms_rewrite, with the connection's tokenizer forms), which
+ * FTS5 walks without merging the forms' position lists at every row;
+ * word[j] the query word of its phrase j, *nphrases of them, for irs_rank
+ * (rank_collector_words) and irs_snippet_hits, so that both see the
+ * query's words, not their forms.  NULL (the plan's MATCH stays) when no
+ * word has several forms, or the tokenizer cannot say; SQLITE_OK or an
+ * error.
  */
 static int
-page_match(sqlite3 *db, const char *fts, char **match, unsigned char *word, int *nphrases)
+page_match(phrase_tokenizer *forms, const char *fts, char **match, unsigned char *word,
+	   int *nphrases)
 {
-	irs_error e;
-	fts5_api *fts5;
-
 	*match = NULL;
 	*nphrases = 0;
-	if (fts == NULL || (fts5 = tokenize_fts5_api(db, &e)) == NULL)
+	if (fts == NULL)
 		return SQLITE_OK;
-	return phrase_forms_rewrite(db, fts5, fts, match, word, nphrases);
+	return phrase_forms_rewrite(forms, fts, match, word, nphrases);
 }
 
 /* What a failed page_match means for the search. */
@@ -502,7 +501,8 @@ page_match_fail(int rc, irs_error *e)
 
 /* Tells the collector how many rows of plan's first phrase its exclusions drop (rank_collector_excluded). */
 static irs_code
-count_dropped(sqlite3 *db, const query_plan *plan, rank_collector *c, irs_error *e)
+count_dropped(sqlite3 *db, phrase_tokenizer *forms, const query_plan *plan, rank_collector *c,
+	      irs_error *e)
 {
 	sqlite3_stmt *st = NULL;
 	unsigned char word[PHRASE_FORMS_MAX];
@@ -510,7 +510,7 @@ count_dropped(sqlite3 *db, const query_plan *plan, rank_collector *c, irs_error 
 	int nphrases, rc;
 
 	/* The same rows with the words' forms ORed: FTS5 counts them without merging position lists. */
-	if ((rc = page_match(db, plan->fts_dropped, &match, word, &nphrases)) != SQLITE_OK)
+	if ((rc = page_match(forms, plan->fts_dropped, &match, word, &nphrases)) != SQLITE_OK)
 		return page_match_fail(rc, e);
 	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM fts WHERE fts MATCH ?1", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
@@ -617,8 +617,8 @@ early_page_sql(char *sql, size_t cap, const search_request *req)
  * and, sorted by rank, keeps the page.
  */
 static irs_code
-collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r,
-	     struct early_hits *eh, irs_error *e)
+collect_page(sqlite3 *db, phrase_tokenizer *forms, const search_request *req,
+	     const query_plan *plan, search_result *r, struct early_hits *eh, irs_error *e)
 {
 	char sql[SQL_MAX];
 	const char *langs[QUERY_MAX_FILTER_VALUES];
@@ -635,7 +635,7 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 		early_page_sql(sql, sizeof(sql), req);
 	else
 		page_sql(sql, sizeof(sql), req, plan);
-	if ((rc = page_match(db, plan->fts, &match, word, &nphrases)) != SQLITE_OK)
+	if ((rc = page_match(forms, plan->fts, &match, word, &nphrases)) != SQLITE_OK)
 		return page_match_fail(rc, e);
 	/* Kept by the collector, the statement sees every match (filtered_page_sql). */
 	if (plan->fts != NULL &&
@@ -659,7 +659,8 @@ collect_page(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	 * "P NOT Q": scored as P alone, whose IDF wants its rows the NOT drops;
 	 * counting those ("P AND Q") costs less than walking P again.
 	 */
-	if (keeps && plan->fts_dropped != NULL && (code = count_dropped(db, plan, c, e)) != IRS_OK) {
+	if (keeps && plan->fts_dropped != NULL &&
+	    (code = count_dropped(db, forms, plan, c, e)) != IRS_OK) {
 		rank_collector_free(c);
 		return code;
 	}
@@ -897,7 +898,8 @@ fill_page(sqlite3 *db, const search_request *req, const query_plan *plan, search
 }
 
 static irs_code
-collect_hits(sqlite3 *db, const search_request *req, const query_plan *plan, search_result *r, irs_error *e)
+collect_hits(sqlite3 *db, phrase_tokenizer *forms, const search_request *req,
+	     const query_plan *plan, search_result *r, irs_error *e)
 {
 	struct early_hits eh;
 	irs_code rc;
@@ -906,7 +908,7 @@ collect_hits(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 	r->hits = calloc((size_t)req->limit, sizeof(*r->hits));
 	if (r->hits == NULL)
 		return irs_fail(e, IRS_INTERNAL, "out of memory");
-	rc = collect_page(db, req, plan, r, &eh, e);
+	rc = collect_page(db, forms, req, plan, r, &eh, e);
 	if (rc == IRS_OK && r->nhits > 0)
 		rc = fill_page(db, req, plan, r, &eh, e);
 	early_hits_clear(&eh);
@@ -914,8 +916,10 @@ collect_hits(sqlite3 *db, const search_request *req, const query_plan *plan, sea
 }
 
 irs_code
-search_run(sqlite3 *db, const search_request *req, search_result **out, irs_error *e)
+search_run(store_t *s, const search_request *req, search_result **out, irs_error *e)
 {
+	sqlite3 *db = store_db(s);
+	phrase_tokenizer *forms = store_forms(s);
 	double start = now_ms();
 	search_result *r;
 	query_plan plan;
@@ -945,7 +949,7 @@ search_run(sqlite3 *db, const search_request *req, search_result **out, irs_erro
 	else if (plan.fts == NULL)	/* filters only: no rank function to count */
 		rc = count_matches(db, &plan, &r->total, e);
 	else
-		rc = collect_hits(db, req, &plan, r, e);
+		rc = collect_hits(db, forms, req, &plan, r, e);
 	if (rc == IRS_OK && r->total == 0 && plan.fts_any != NULL) {
 		/* No document has every word: show those with some, and say so. */
 		free(plan.fts);
@@ -956,10 +960,10 @@ search_run(sqlite3 *db, const search_request *req, search_result **out, irs_erro
 		r->relaxed = 1;
 		free(r->hits);
 		r->hits = NULL;
-		rc = collect_hits(db, req, &plan, r, e);
+		rc = collect_hits(db, forms, req, &plan, r, e);
 	}
 	if (rc == IRS_OK && plan.fts == NULL && r->total > req->offset)
-		rc = collect_hits(db, req, &plan, r, e);
+		rc = collect_hits(db, forms, req, &plan, r, e);
 	if (own_txn && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	query_plan_clear(&plan);

@@ -91,6 +91,7 @@ struct store {
 	int64_t old_max_id;	/* the highest document id when opened: only those can have moved */
 	int changes_at_begin;	/* sqlite3_total_changes at store_begin */
 	tokenize_context *vocabulary;	/* the writer's words waiting for the commit */
+	phrase_tokenizer *forms;	/* its tokenizer of a query's forms (phrasecount.h) */
 	sqlite3_stmt *stmts[ST_COUNT_STMTS];
 };
 
@@ -362,6 +363,23 @@ set_fts_options(store_t *s, irs_error *e)
 	return rc;
 }
 
+/*
+ * The connection's tokenizer for the forms of a query's words, which
+ * irs_rank (its IDFs) and search.c (the page's MATCH) share: made once
+ * per connection, not once per statement (phrasecount.h).
+ */
+static irs_code
+open_forms(store_t *s, irs_error *e)
+{
+	fts5_api *fts5 = tokenize_fts5_api(s->db, e);
+
+	if (fts5 == NULL)
+		return e->code;
+	if (phrase_tokenizer_open(s->db, fts5, &s->forms) != SQLITE_OK)
+		return irs_fail(e, IRS_INTERNAL, "out of memory");
+	return IRS_OK;
+}
+
 irs_code
 store_open(const char *path, store_mode mode, const char *languages, store_t **out, irs_error *e)
 {
@@ -397,7 +415,9 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 	if (rc == IRS_OK)
 		rc = snippet_register(s->db, e);
 	if (rc == IRS_OK)
-		rc = rank_register(s->db, e);
+		rc = open_forms(s, e);
+	if (rc == IRS_OK)
+		rc = rank_register(s->db, s->forms, e);
 	/* Checked first: another program's database must not be switched to WAL. */
 	if (rc == IRS_OK)
 		rc = check_format(s, languages, e);
@@ -508,6 +528,8 @@ store_close(store_t *s)
 		sqlite3_finalize(s->stmts[i]);
 	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	/* Before the connection: its tokenizer's statements would keep it from closing. */
+	phrase_tokenizer_close(s->forms);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -517,6 +539,12 @@ sqlite3 *
 store_db(store_t *s)
 {
 	return s->db;
+}
+
+phrase_tokenizer *
+store_forms(store_t *s)
+{
+	return s->forms;
 }
 
 irs_code

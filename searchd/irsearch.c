@@ -282,7 +282,7 @@ run_search(const struct options *o, const irs_config *cfg, const char *db_path, 
 	if (!o->direct && o->db_flag == NULL && (status = search_via_daemon(o, cfg, &req, bold)) >= 0)
 		return status;
 	if (store_open(db_path, STORE_READ, NULL, &store, &e) != IRS_OK ||
-	    search_run(store_db(store), &req, &res, &e) != IRS_OK) {
+	    search_run(store, &req, &res, &e) != IRS_OK) {
 		store_close(store);
 		return fail(o, e.code, e.msg);
 	}

@@ -9,9 +9,10 @@
  * the rows.  The same rows, so the same IDF.  And, by the same reading,
  * the MATCH rewritten with each word's forms ORed as exact terms, for
  * the page's statement (phrase_forms_rewrite).  Owns the reading of the
- * text, the tokenizer instance and the count statement of one statement;
- * does not own the IDF or the score (rank.c), nor the MATCH's text (the
- * caller's).
+ * text and the count statement of one statement, and a connection's
+ * instance of the table's tokenizer (phrase_tokenizer) that both ask for
+ * the forms; does not own the IDF or the score (rank.c), the connection
+ * (store.c), nor the MATCH's text (the caller's).
  */
 #ifndef IRSEARCH_PHRASECOUNT_H
 #define IRSEARCH_PHRASECOUNT_H
@@ -31,21 +32,41 @@
 #define PHRASE_SPLIT_MAX_LOOKUPS 512	/* forms times segments, read for the sizes */
 #define PHRASE_SPLIT_RATIO 4	/* the word's biggest form against its other forms, in pages */
 
+typedef struct phrase_tokenizer phrase_tokenizer;
 typedef struct phrase_counts phrase_counts;
 
 /*
- * Reads match, the MATCH of a statement on db's fts table, for which FTS5
- * counts nphrases phrases, and makes what counting needs: the table's
- * tokenizer, from fts5 (the connection's), and the count statement.
- * SQLITE_OK with *out (caller frees with phrase_counts_close); SQLITE_OK
- * with *out NULL when the text cannot be read so (another syntax than
- * query.c writes, another count of phrases, a tokenize option not
- * written as store.c writes it, no db or fts5): the caller then counts
- * otherwise; or an error (SQLITE_NOMEM, SQLITE_INTERRUPT), *out NULL.
- * nphrases < 0 takes the text's own count of phrases.
- * match must outlive *out.
+ * One connection's instance of its fts table's tokenizer, for the forms
+ * of a phrase's words (phrase_counts_open, phrase_forms_rewrite): made,
+ * with the arguments of the table's tokenize option, the first time a
+ * statement asks, and kept for the connection's later statements (the
+ * option is fixed when the table is made; another file is another
+ * connection).  Not thread-safe, like the connection: one per
+ * connection, never shared.  Between uses it holds no statement
+ * un-reset, so no read transaction.  db and fts5 (db's) must outlive it.
+ * SQLITE_OK with *out (the connection's owner frees it with
+ * phrase_tokenizer_close, before closing db: the instance's statements
+ * would keep sqlite3_close from closing it), or SQLITE_NOMEM with *out
+ * NULL.
  */
-int phrase_counts_open(sqlite3 *db, fts5_api *fts5, const char *match, int nphrases, phrase_counts **out);
+int phrase_tokenizer_open(sqlite3 *db, fts5_api *fts5, phrase_tokenizer **out);
+
+/* Frees pt and its instance; accepts NULL. */
+void phrase_tokenizer_close(phrase_tokenizer *pt);
+
+/*
+ * Reads match, the MATCH of a statement on the fts table of pt's
+ * connection, for which FTS5 counts nphrases phrases, and makes what
+ * counting needs: pt's instance of the table's tokenizer and the count
+ * statement.  SQLITE_OK with *out (caller frees with
+ * phrase_counts_close, before pt); SQLITE_OK with *out NULL when the
+ * text cannot be read so (another syntax than query.c writes, another
+ * count of phrases, a tokenize option not written as store.c writes it,
+ * no pt): the caller then counts otherwise; or an error (SQLITE_NOMEM,
+ * SQLITE_INTERRUPT), *out NULL.  nphrases < 0 takes the text's own count
+ * of phrases.  match must outlive *out.
+ */
+int phrase_counts_open(phrase_tokenizer *pt, const char *match, int nphrases, phrase_counts **out);
 
 /*
  * The rows of the table holding phrase i (FTS5's number) of pc's MATCH,
@@ -67,7 +88,7 @@ int phrase_counts_split_rows(phrase_counts *pc, int i, sqlite3_int64 *n, int *co
 
 /*
  * match with each phrase of one word (no prefix, not in a NEAR) that the
- * table's tokenizer widens into 2 indexed forms or more written as
+ * table's tokenizer (pt's) widens into 2 indexed forms or more written as
  * ("\x02f1" OR "\x02f2" ...), its forms as exact terms: the same rows, but
  * FTS5 walks such an OR without merging the forms' position lists at
  * every row, as it does for the colocated synonyms the word becomes (a
@@ -92,10 +113,12 @@ int phrase_counts_split_rows(phrase_counts *pc, int i, sqlite3_int64 *n, int *co
  * number in word.
  *
  * *out NULL when no word was widened (a word of one form, no
- * vocabulary, a text not read as query.c writes it).  SQLITE_OK, or an
- * error (SQLITE_NOMEM, SQLITE_INTERRUPT).
+ * vocabulary, a text not read as query.c writes it), or when a phrase
+ * has no token (FTS5 drops it from a NEAR or an implicit AND, so its
+ * phrases would no longer be the text's, one for one).  SQLITE_OK, or
+ * an error (SQLITE_NOMEM, SQLITE_INTERRUPT).
  */
-int phrase_forms_rewrite(sqlite3 *db, fts5_api *fts5, const char *match, char **out, unsigned char *word,
+int phrase_forms_rewrite(phrase_tokenizer *pt, const char *match, char **out, unsigned char *word,
 			 int *nphrases);
 
 /* Frees pc; accepts NULL. */

@@ -40,6 +40,7 @@
 
 #include "irsearch/docfields.h"
 #include "irsearch/error.h"
+#include "irsearch/phrasecount.h"
 
 /* The pointer type of irs_rank's collector. */
 #define RANK_COLLECTOR_TYPE "irs_rank_collector"
@@ -144,7 +145,12 @@ int64_t rank_collector_best(const rank_collector *c, const rank_best **best);
 /* Frees a collector; accepts NULL. */
 void rank_collector_free(rank_collector *c);
 
-/* Registers irs_rank and irs_rank_parts on db. */
-irs_code rank_register(sqlite3 *db, irs_error *e);
+/*
+ * Registers irs_rank and irs_rank_parts on db.  irs_rank counts a
+ * phrase's rows from its forms with forms (phrasecount.h), db's own,
+ * which the caller keeps until it closes db; with forms NULL it asks
+ * xQueryPhrase (the same counts, slower).
+ */
+irs_code rank_register(sqlite3 *db, phrase_tokenizer *forms, irs_error *e);
 
 #endif

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "irsearch/error.h"
+#include "irsearch/store.h"
 
 typedef enum search_sort { SORT_RANK, SORT_DATE } search_sort;
 
@@ -73,10 +74,11 @@ typedef struct search_result {
 void search_request_init(search_request *req, const char *query);
 
 /*
- * Runs req on db (a connection with the tokenizer registered).  *out gets
- * the result, freed with search_result_free; NULL on failure.
+ * Runs req on s's index, through its connection and that connection's
+ * tokenizer for the words' forms (store_forms).  *out gets the result,
+ * freed with search_result_free; NULL on failure.
  */
-irs_code search_run(sqlite3 *db, const search_request *req, search_result **out, irs_error *e);
+irs_code search_run(store_t *s, const search_request *req, search_result **out, irs_error *e);
 
 /* Frees a result; accepts NULL. */
 void search_result_free(search_result *r);

@@ -17,6 +17,7 @@
 
 #include "irsearch/doc.h"
 #include "irsearch/error.h"
+#include "irsearch/phrasecount.h"
 
 /*
  * 'IRS1' in application_id marks an irsearch index; user_version its format:
@@ -79,6 +80,9 @@ void store_close(store_t *s);
 
 /* The connection, for read-only queries (search.c); owned by the store. */
 sqlite3 *store_db(store_t *s);
+
+/* The connection's tokenizer of a query's forms (phrasecount.h), for search.c; the store's. */
+phrase_tokenizer *store_forms(store_t *s);
 
 irs_code store_begin(store_t *s, irs_error *e);
 irs_code store_commit(store_t *s, irs_error *e);

@@ -106,7 +106,8 @@ static void
 try_query(const char *query, uint8_t options)
 {
 	static const irs_code allowed[] = { IRS_BAD_QUERY, IRS_TOO_LARGE, IRS_OK };
-	sqlite3 *db = store_db(fuzz_store());
+	store_t *store = fuzz_store();
+	sqlite3 *db = store_db(store);
 	irs_error e = { IRS_OK, "" }, e2 = { IRS_OK, "" };
 	query_plan plan;
 	char *fts = (char *)1;
@@ -143,7 +144,7 @@ try_query(const char *query, uint8_t options)
 	req.explain = (options & 2) != 0;
 	req.passages = 1 + (options >> 2) % SEARCH_MAX_PASSAGES;
 	req.offset = options & 0x20 ? 1 : 0;
-	rc2 = search_run(db, &req, &r, &e2);
+	rc2 = search_run(store, &req, &r, &e2);
 	if (rc2 != rc)
 		fuzz_fail("query [%s]: query_parse says %s, search_run %s: %s", query,
 			  irs_code_name(rc), irs_code_name(rc2), e2.msg);

@@ -80,7 +80,7 @@ read_judgements(const char *path, struct judgement **out)
 
 /* The 1-based rank of the first expected hit in the top 10, 0 when none; fills got with the top slugs. */
 static int
-rank_of(sqlite3 *db, const search_request *base, const struct judgement *j, char *got, size_t cap)
+rank_of(store_t *s, const search_request *base, const struct judgement *j, char *got, size_t cap)
 {
 	search_request req = *base;
 	search_result *r = NULL;
@@ -90,7 +90,7 @@ rank_of(sqlite3 *db, const search_request *base, const struct judgement *j, char
 	req.query = j->query;
 	req.limit = 10;
 	got[0] = '\0';
-	if (search_run(db, &req, &r, &e) != IRS_OK) {
+	if (search_run(s, &req, &r, &e) != IRS_OK) {
 		snprintf(got, cap, "error: %.400s", e.msg);
 		return 0;
 	}
@@ -110,14 +110,14 @@ rank_of(sqlite3 *db, const search_request *base, const struct judgement *j, char
 }
 
 static struct figures
-measure(sqlite3 *db, const search_request *req, const struct judgement *js, int n, int report)
+measure(store_t *s, const search_request *req, const struct judgement *js, int n, int report)
 {
 	struct figures f = { 0, 0, n };
 	char got[512];
 	int i;
 
 	for (i = 0; i < n; i++) {
-		int rank = rank_of(db, req, &js[i], got, sizeof(got));
+		int rank = rank_of(s, req, &js[i], got, sizeof(got));
 
 		f.mrr += rank > 0 ? 1.0 / rank : 0.0;
 		f.success1 += rank == 1;
@@ -133,7 +133,7 @@ measure(sqlite3 *db, const search_request *req, const struct judgement *js, int 
 }
 
 static void
-grid(sqlite3 *db, search_request *req, const struct judgement *js, int n)
+grid(store_t *s, search_request *req, const struct judgement *js, int n)
 {
 	static const double titles[] = { 1, 2, 3, 5, 10, 20 }, authors[] = { 1, 3, 5 }, proximities[] = { 0, 0.25, 0.5, 1, 2 };
 	size_t t, a, p;
@@ -148,7 +148,7 @@ grid(sqlite3 *db, search_request *req, const struct judgement *js, int n)
 				req->weight_author = authors[a];
 				req->weight_body = 1;
 				req->proximity = proximities[p];
-				f = measure(db, req, js, n, 0);
+				f = measure(s, req, js, n, 0);
 				printf("%5g %6g %4g %9g   %.3f  %.3f\n", titles[t], authors[a], 1.0, proximities[p], f.mrr,
 				       f.success1);
 			}
@@ -193,11 +193,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (do_grid) {
-		grid(store_db(store), &req, js, n);
+		grid(store, &req, js, n);
 		failed = 0;
 	} else {
 		printf("1..2\n");
-		f = measure(store_db(store), &req, js, n, 1);
+		f = measure(store, &req, js, n, 1);
 		printf("# %d queries, weights title %g author %g body %g, proximity %g\n", n, req.weight_title,
 		       req.weight_author, req.weight_body, req.proximity);
 		printf("%s 1 - MRR@10 %.3f (at least %.2f)\n", f.mrr >= min_mrr ? "ok" : "not ok", f.mrr, min_mrr);

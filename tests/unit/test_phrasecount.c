@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
 
@@ -26,17 +27,64 @@
 #include "irsearch/snippet.h"
 #include "irsearch/tokenize.h"
 
+/* The connections a test opened, each with its phrase tokenizer, as a store keeps them. */
+static struct opened {
+	sqlite3 *db;
+	phrase_tokenizer *forms;
+} opened[4];
+
+/* path (":memory:" or a file) opened with the tokenizer, and forms of its own for it. */
+static sqlite3 *
+open_connection(const char *path)
+{
+	irs_error e = { IRS_OK, "" };
+	sqlite3 *db = NULL;
+	size_t i;
+
+	for (i = 0; opened[i].db != NULL; i++)
+		assert_true(i + 1 < sizeof(opened) / sizeof(opened[0]));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(tokenize_register(db, &e), IRS_OK);
+	assert_int_equal(phrase_tokenizer_open(db, tokenize_fts5_api(db, &e), &opened[i].forms),
+			 SQLITE_OK);
+	opened[i].db = db;
+	return db;
+}
+
+static phrase_tokenizer *
+forms_of(sqlite3 *db)
+{
+	size_t i;
+
+	for (i = 0; opened[i].db != db; i++)
+		assert_true(i + 1 < sizeof(opened) / sizeof(opened[0]));
+	return opened[i].forms;
+}
+
+/* Closes db and its forms, first: the instance's statements keep a connection from closing. */
+static void
+close_connection(sqlite3 *db)
+{
+	size_t i;
+
+	for (i = 0; opened[i].db != db; i++)
+		assert_true(i + 1 < sizeof(opened) / sizeof(opened[0]));
+	phrase_tokenizer_close(opened[i].forms);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	for (; i + 1 < sizeof(opened) / sizeof(opened[0]); i++)
+		opened[i] = opened[i + 1];
+	opened[i].db = NULL;
+	opened[i].forms = NULL;
+}
+
 static sqlite3 *
 open_index(const char *tokenize)
 {
 	static const char *words[] = { "policy", "policies", "summit", "security", "secure", "trade" };
-	sqlite3 *db = NULL;
-	irs_error e = { IRS_OK, "" };
+	sqlite3 *db = open_connection(":memory:");
 	char sql[512];
 	int i;
 
-	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-	assert_int_equal(tokenize_register(db, &e), IRS_OK);
 	snprintf(sql, sizeof(sql), "%s; CREATE VIRTUAL TABLE fts USING fts5(title, author, body, tokenize='%s')",
 		 IRS_VOCABULARY_SCHEMA, tokenize);
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -81,18 +129,8 @@ open_group(void **state)
 static int
 close_group(void **state)
 {
-	sqlite3_close(*state);
+	close_connection(*state);
 	return 0;
-}
-
-static fts5_api *
-fts5_of(sqlite3 *db)
-{
-	irs_error e = { IRS_OK, "" };
-	fts5_api *api = tokenize_fts5_api(db, &e);
-
-	assert_non_null(api);
-	return api;
 }
 
 static void
@@ -118,7 +156,8 @@ a_word_counts_the_rows_fts5_finds_for_it(void **state)
 		sqlite3_int64 n = -1;
 		int counted = 0;
 
-		assert_int_equal(phrase_counts_open(db, fts5_of(db), cases[i].match, cases[i].nphrases, &pc), SQLITE_OK);
+		assert_int_equal(phrase_counts_open(forms_of(db), cases[i].match, cases[i].nphrases, &pc),
+				 SQLITE_OK);
 		if (pc == NULL)
 			fail_msg("%s: not read", cases[i].match);
 		assert_int_equal(phrase_counts_rows(pc, cases[i].phrase, 1, &n, &counted), SQLITE_OK);
@@ -137,7 +176,8 @@ a_prefix_a_longer_phrase_or_another_number_is_not_counted(void **state)
 	sqlite3_int64 n = -1;
 	int counted = 1;
 
-	assert_int_equal(phrase_counts_open(db, fts5_of(db), "\"secur\"* AND \"policy report\"", 2, &pc), SQLITE_OK);
+	assert_int_equal(phrase_counts_open(forms_of(db), "\"secur\"* AND \"policy report\"", 2, &pc),
+			 SQLITE_OK);
 	assert_non_null(pc);
 	assert_int_equal(phrase_counts_rows(pc, 0, 1, &n, &counted), SQLITE_OK);
 	assert_int_equal(counted, 0);	/* a prefix */
@@ -190,35 +230,45 @@ a_text_read_otherwise_than_fts5_reads_it_gives_no_counts(void **state)
 		{ "{a}:{b}:{c}:{d}:{e}: \"policy\"", 1 },	/* more column filters than kept */
 	};
 	sqlite3 *db = *state, *other;
+	irs_error e = { IRS_OK, "" };
+	phrase_tokenizer *none = NULL;
 	phrase_counts *pc = NULL;
 	char deep[512];
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(phrase_counts_open(db, fts5_of(db), cases[i].match, cases[i].nphrases, &pc), SQLITE_OK);
+		assert_int_equal(phrase_counts_open(forms_of(db), cases[i].match, cases[i].nphrases, &pc),
+				 SQLITE_OK);
 		if (pc != NULL)
 			fail_msg("%s read as %d phrases", cases[i].match, cases[i].nphrases);
 	}
 	/* Groups nested as deep as PHRASE_COUNTS_MAX_DEPTH allows (the text itself is one), and one deeper. */
 	nested(deep, sizeof(deep), PHRASE_COUNTS_MAX_DEPTH - 1);
-	assert_int_equal(phrase_counts_open(db, fts5_of(db), deep, 1, &pc), SQLITE_OK);
+	assert_int_equal(phrase_counts_open(forms_of(db), deep, 1, &pc), SQLITE_OK);
 	assert_non_null(pc);
 	phrase_counts_close(pc);
 	nested(deep, sizeof(deep), PHRASE_COUNTS_MAX_DEPTH);
-	assert_int_equal(phrase_counts_open(db, fts5_of(db), deep, 1, &pc), SQLITE_OK);
+	assert_int_equal(phrase_counts_open(forms_of(db), deep, 1, &pc), SQLITE_OK);
 	assert_null(pc);
-	/* No connection, no FTS5, no text: nothing to count with. */
-	assert_int_equal(phrase_counts_open(NULL, fts5_of(db), "\"policy\"", 1, &pc), SQLITE_OK);
+	/* No tokenizer, no connection, no FTS5, no text: nothing to count with. */
+	assert_int_equal(phrase_counts_open(NULL, "\"policy\"", 1, &pc), SQLITE_OK);
 	assert_null(pc);
-	assert_int_equal(phrase_counts_open(db, NULL, "\"policy\"", 1, &pc), SQLITE_OK);
+	assert_int_equal(phrase_tokenizer_open(NULL, tokenize_fts5_api(db, &e), &none), SQLITE_OK);
+	assert_int_equal(phrase_counts_open(none, "\"policy\"", 1, &pc), SQLITE_OK);
 	assert_null(pc);
-	assert_int_equal(phrase_counts_open(db, fts5_of(db), NULL, 1, &pc), SQLITE_OK);
+	phrase_tokenizer_close(none);
+	assert_int_equal(phrase_tokenizer_open(db, NULL, &none), SQLITE_OK);
+	assert_int_equal(phrase_counts_open(none, "\"policy\"", 1, &pc), SQLITE_OK);
+	assert_null(pc);
+	phrase_tokenizer_close(none);
+	phrase_tokenizer_close(NULL);
+	assert_int_equal(phrase_counts_open(forms_of(db), NULL, 1, &pc), SQLITE_OK);
 	assert_null(pc);
 	/* A table whose tokenize option is not the irsearch tokenizer's: its forms cannot be asked. */
 	other = open_index("unicode61");
-	assert_int_equal(phrase_counts_open(other, fts5_of(other), "\"policy\"", 1, &pc), SQLITE_OK);
+	assert_int_equal(phrase_counts_open(forms_of(other), "\"policy\"", 1, &pc), SQLITE_OK);
 	assert_null(pc);
-	sqlite3_close(other);
+	close_connection(other);
 }
 
 /* match rewritten (NULL when nothing was widened), *nphrases and word[] filled; the rows are the same. */
@@ -227,7 +277,7 @@ rewrite(sqlite3 *db, const char *match, unsigned char *word, int *nphrases)
 {
 	char *out = NULL;
 
-	assert_int_equal(phrase_forms_rewrite(db, fts5_of(db), match, &out, word, nphrases), SQLITE_OK);
+	assert_int_equal(phrase_forms_rewrite(forms_of(db), match, &out, word, nphrases), SQLITE_OK);
 	if (out != NULL && rows_of(db, out) != rows_of(db, match))
 		fail_msg("%s: %lld rows, rewritten as %s: %lld", match, (long long)rows_of(db, match), out,
 			 (long long)rows_of(db, out));
@@ -323,7 +373,7 @@ words_past_the_phrases_allowed_stay_as_they_are(void **state)
 		assert_int_equal(word[k], k < 40 ? 0 : 1);
 	assert_non_null(strstr(out, ") AND \"summit\""));
 	sqlite3_free(out);
-	sqlite3_close(db);
+	close_connection(db);
 }
 
 /*
@@ -420,7 +470,7 @@ a_phrase_of_a_big_word_is_split_by_its_forms(void **state)
 		int counted_ = 0, last;
 		char *one;
 
-		assert_int_equal(phrase_counts_open(db, fts5_of(db), counted[i], -1, &pc),
+		assert_int_equal(phrase_counts_open(forms_of(db), counted[i], -1, &pc),
 		                 SQLITE_OK);
 		assert_non_null(pc);
 		last = strstr(counted[i], "OR") != NULL; /* the phrase counted is the last one */
@@ -434,7 +484,7 @@ a_phrase_of_a_big_word_is_split_by_its_forms(void **state)
 		sqlite3_free(one);
 		phrase_counts_close(pc);
 	}
-	sqlite3_close(db);
+	close_connection(db);
 }
 
 /*
@@ -471,14 +521,14 @@ an_index_not_read_so_leaves_the_phrase_whole(void **state)
 		out = rewrite(db, "\"summit policy\"", word, &nphrases);
 		if (out != NULL)
 			fail_msg("after %s: rewritten as %s", hide[i], out);
-		assert_int_equal(phrase_counts_open(db, fts5_of(db), "\"summit policy\"", -1, &pc),
+		assert_int_equal(phrase_counts_open(forms_of(db), "\"summit policy\"", -1, &pc),
 		                 SQLITE_OK);
 		assert_int_equal(phrase_counts_split_rows(pc, 0, &n, &counted), SQLITE_OK);
 		assert_int_equal(counted, 1);
 		assert_int_equal(n, rows_of(db, "\"summit policy\""));
 		phrase_counts_close(pc);
 	}
-	sqlite3_close(db);
+	close_connection(db);
 }
 
 /*
@@ -526,7 +576,7 @@ splits_past_their_caps_leave_the_phrase_whole(void **state)
 	out = rewrite(db, "\"summit policy\"", word, &nphrases);
 	if (out != NULL)
 		fail_msg("a word of %d forms: rewritten as %s", PHRASE_SPLIT_MAX_COPIES + 1, out);
-	sqlite3_close(db);
+	close_connection(db);
 }
 
 /* irs_snippet_hits of each row of match, its bytes joined, with words (one byte a phrase) or without. */
@@ -604,7 +654,7 @@ kept_hits_of_forms_carry_their_word(void **state)
 			sqlite3_free(got);
 			sqlite3_free(out);
 		}
-		sqlite3_close(big);
+		close_connection(big);
 	}
 	/* A words blob of another length than the phrases is refused. */
 	{
@@ -615,6 +665,198 @@ kept_hits_of_forms_carry_their_word(void **state)
 		assert_int_equal(sqlite3_step(st), SQLITE_ERROR);
 		sqlite3_finalize(st);
 	}
+}
+
+/* Counts the runs of the statement that reads the table's tokenize option. */
+static int
+on_option_read(unsigned type, void *ctx, void *p, void *x)
+{
+	const char *sql = sqlite3_sql(p);
+
+	(void)type, (void)x;
+	if (sql != NULL && strstr(sql, "FROM sqlite_schema") != NULL)
+		(*(int *)ctx)++;
+	return 0;
+}
+
+/* "\"policy\"" rewritten and its rows counted through forms: the rewrite's text (sqlite3_free). */
+static char *
+rewrite_and_count(phrase_tokenizer *forms, sqlite3_int64 *n)
+{
+	static const char *match = "\"policy\" AND \"summit trade\"";
+	unsigned char word[PHRASE_FORMS_MAX];
+	phrase_counts *pc = NULL;
+	char *out = NULL;
+	int nphrases = 0, counted = 0;
+
+	assert_int_equal(phrase_forms_rewrite(forms, match, &out, word, &nphrases), SQLITE_OK);
+	assert_int_equal(phrase_counts_open(forms, match, 2, &pc), SQLITE_OK);
+	*n = -1;
+	if (pc != NULL) {
+		assert_int_equal(phrase_counts_rows(pc, 0, 1, n, &counted), SQLITE_OK);
+		assert_int_equal(counted, 1);
+		assert_int_equal(phrase_counts_split_rows(pc, 1, n + 1, &counted), SQLITE_OK);
+		assert_int_equal(counted, 1);
+	}
+	phrase_counts_close(pc);
+	return out;
+}
+
+/*
+ * A connection's tokenizer is made once, the table's option read once,
+ * for every rewrite and count of its statements, which read as with a
+ * tokenizer made for each; a connection with no table yet gets none, and
+ * one once the table is made.  Made, it keeps sqlite3_close from closing
+ * the connection until it is freed (the store frees it first).
+ */
+static void
+one_tokenizer_serves_every_statement_of_its_connection(void **state)
+{
+	sqlite3 *db = open_connection(":memory:");
+	irs_error e = { IRS_OK, "" };
+	phrase_tokenizer *fresh = NULL;
+	sqlite3_int64 n[2], m[2];
+	int reads = 0, i;
+	char *out, *want;
+
+	(void)state;
+	sqlite3_trace_v2(db, SQLITE_TRACE_STMT, on_option_read, &reads);
+	out = rewrite_and_count(forms_of(db), n);
+	assert_null(out);
+	assert_int_equal(n[0], -1);
+	assert_int_equal(reads, 2);	/* no table: asked again */
+	sqlite3_trace_v2(db, 0, NULL, NULL);
+	close_connection(db);
+
+	db = open_index("irsearch english");
+	sqlite3_trace_v2(db, SQLITE_TRACE_STMT, on_option_read, &reads);
+	reads = 0;
+	for (i = 0; i < 5; i++) {
+		out = rewrite_and_count(forms_of(db), n);
+		assert_int_equal(phrase_tokenizer_open(db, tokenize_fts5_api(db, &e), &fresh),
+				 SQLITE_OK);
+		want = rewrite_and_count(fresh, m);
+		phrase_tokenizer_close(fresh);
+		assert_non_null(out);
+		assert_string_equal(out, want);
+		assert_int_equal(n[0], rows_of(db, "\"policy\""));
+		assert_int_equal(n[0], m[0]);
+		assert_int_equal(n[1], rows_of(db, "\"summit trade\""));
+		assert_int_equal(n[1], m[1]);
+		sqlite3_free(out);
+		sqlite3_free(want);
+	}
+	assert_int_equal(reads, 1 + 5);	/* the connection's once, each fresh one's once */
+	sqlite3_trace_v2(db, 0, NULL, NULL);
+	/* The instance's vocabulary statement keeps the connection open. */
+	assert_int_equal(sqlite3_close(db), SQLITE_BUSY);
+	close_connection(db);
+}
+
+/*
+ * Each connection has its own tokenizer, for its own table: rewrites on
+ * two, one after the other, each as its table's option and vocabulary say.
+ */
+static void
+each_connection_has_its_own_tokenizer(void **state)
+{
+	sqlite3 *english = open_index("irsearch english");
+	sqlite3 *russian = open_index("irsearch russian");
+	unsigned char word[PHRASE_FORMS_MAX];
+	int i, nphrases;
+	char *out;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(phrase_forms_rewrite(forms_of(english), "\"policy\"", &out, word,
+						      &nphrases),
+				 SQLITE_OK);
+		assert_non_null(out);
+		assert_string_equal(out, "(\"\x02policy\" OR \"\x02policies\")");
+		sqlite3_free(out);
+		/* No Russian stem of an English word: policy is one form there. */
+		assert_int_equal(phrase_forms_rewrite(forms_of(russian), "\"policy\"", &out, word,
+						      &nphrases),
+				 SQLITE_OK);
+		assert_null(out);
+	}
+	close_connection(russian);
+	close_connection(english);
+}
+
+static int
+on_checkpoint(void *ud, int ncols, char **values, char **names)
+{
+	(void)names;
+	assert_int_equal(ncols, 3);
+	snprintf(ud, 32, "%s %s %s", values[0], values[1], values[2]);
+	return 0;
+}
+
+/* A write, then PRAGMA wal_checkpoint(TRUNCATE) on writer: "busy log checkpointed" into result. */
+static void
+checkpoint(sqlite3 *writer, char *result)
+{
+	assert_int_equal(sqlite3_exec(writer, "INSERT INTO fts(title, body) VALUES('summit', 'trade')",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(writer, "PRAGMA wal_checkpoint(TRUNCATE)", on_checkpoint, result,
+				      NULL), SQLITE_OK);
+}
+
+/*
+ * Between a reader's statements its tokenizer holds no read transaction
+ * (its vocabulary statement reset): a writer's checkpoint then takes the
+ * whole WAL back into the database, after rewrites and counts in their
+ * own transactions or in the reader's BEGIN ... COMMIT.  While the reader
+ * is in its transaction the checkpoint is refused, as it must be.
+ */
+static void
+no_read_transaction_is_kept_between_statements(void **state)
+{
+	char dir[] = "/tmp/test_phrasecount.XXXXXX", path[64], p[80], result[32];
+	sqlite3 *writer, *reader;
+	sqlite3_int64 n[2];
+	char *out;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/index.db", dir);
+	writer = open_connection(path);
+	assert_int_equal(sqlite3_exec(writer, "PRAGMA journal_mode = WAL; " IRS_VOCABULARY_SCHEMA ";"
+				      "CREATE VIRTUAL TABLE fts USING fts5(title, author, body,"
+				      " tokenize='irsearch english');"
+				      "INSERT INTO fts(title, body) VALUES"
+				      " ('policy report', 'policies and summit trade'),"
+				      " ('summit', 'the policy'), ('trade', 'summit trade policy')",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	reader = open_connection(path);
+	out = rewrite_and_count(forms_of(reader), n);
+	assert_non_null(out);
+	sqlite3_free(out);
+	assert_int_equal(sqlite3_txn_state(reader, NULL), SQLITE_TXN_NONE);
+	checkpoint(writer, result);
+	assert_string_equal(result, "0 0 0");
+
+	assert_int_equal(sqlite3_exec(reader, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	out = rewrite_and_count(forms_of(reader), n);
+	assert_non_null(out);
+	sqlite3_free(out);
+	checkpoint(writer, result);
+	assert_int_equal(result[0], '1');	/* busy: the reader's snapshot */
+	assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_txn_state(reader, NULL), SQLITE_TXN_NONE);
+	checkpoint(writer, result);
+	assert_string_equal(result, "0 0 0");
+
+	close_connection(reader);
+	close_connection(writer);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+	unlink(path);
+	rmdir(dir);
 }
 
 int
@@ -630,6 +872,9 @@ main(void)
 	        cmocka_unit_test(a_phrase_of_a_big_word_is_split_by_its_forms),
 	        cmocka_unit_test(an_index_not_read_so_leaves_the_phrase_whole),
 	        cmocka_unit_test(splits_past_their_caps_leave_the_phrase_whole),
+	        cmocka_unit_test(one_tokenizer_serves_every_statement_of_its_connection),
+	        cmocka_unit_test(each_connection_has_its_own_tokenizer),
+	        cmocka_unit_test(no_read_transaction_is_kept_between_statements),
 	};
 
 	return cmocka_run_group_tests(tests, open_group, close_group);

@@ -108,7 +108,7 @@ teardown(void **state)
 }
 
 static search_result *
-run(sqlite3 *db, const char *query, int limit, int offset, int explain)
+run(store_t *s, const char *query, int limit, int offset, int explain)
 {
 	search_request req;
 	search_result *r = NULL;
@@ -118,7 +118,7 @@ run(sqlite3 *db, const char *query, int limit, int offset, int explain)
 	req.limit = limit;
 	req.offset = offset;
 	req.explain = explain;
-	if (search_run(db, &req, &r, &e) != IRS_OK)
+	if (search_run(s, &req, &r, &e) != IRS_OK)
 		fail_msg("%s: %s", query, e.msg);
 	return r;
 }
@@ -133,9 +133,9 @@ same_strings(const char *what, const char *query, const char *a, const char *b)
 
 /* The page of query from kept matches and from a MATCH per hit: the same hits, every field. */
 static void
-check_page(sqlite3 *db, const char *query, int limit, int offset)
+check_page(store_t *s, const char *query, int limit, int offset)
 {
-	search_result *kept = run(db, query, limit, offset, 0), *match = run(db, query, limit, offset, 1);
+	search_result *kept = run(s, query, limit, offset, 0), *match = run(s, query, limit, offset, 1);
 	int i, k;
 
 	assert_int_equal(kept->total, match->total);
@@ -178,11 +178,11 @@ kept_snippets_are_the_per_hit_ones(void **state)
 	if (store_open(path, STORE_READ, NULL, &s, &e) != IRS_OK)
 		fail_msg("store_open: %s", e.msg);
 	for (q = 0; q < sizeof(queries) / sizeof(*queries); q++) {
-		check_page(store_db(s), queries[q], 10, 0);
-		check_page(store_db(s), queries[q], 10, 7);
-		check_page(store_db(s), queries[q], 64, 0);
-		check_page(store_db(s), queries[q], 1, 0);
-		check_page(store_db(s), queries[q], 100, 30);	/* a large page, which else takes one scan */
+		check_page(s, queries[q], 10, 0);
+		check_page(s, queries[q], 10, 7);
+		check_page(s, queries[q], 64, 0);
+		check_page(s, queries[q], 1, 0);
+		check_page(s, queries[q], 100, 30);	/* a large page, which else takes one scan */
 	}
 	store_close(s);
 }
