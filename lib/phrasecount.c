@@ -416,12 +416,12 @@ unquoted(const struct match_phrase *p, int *len)
 
 /*
  * The forms of phrase i as exact terms under its column filters,
- * "{col} : (\"\x02form\" OR ...)" (*expr, sqlite3_free), and how many
- * forms (*nforms); *expr NULL when phrase i is not one word without a
- * prefix.  SQLITE_OK, or an error of the tokenizer (memory, interruption).
+ * "{col} : (\"\x02form\" OR ...)" (*expr, sqlite3_free), for its count;
+ * *expr NULL when phrase i is not one word without a prefix.  SQLITE_OK,
+ * or an error of the tokenizer (memory, interruption).
  */
 static int
-forms_expr(phrase_counts *pc, int i, int with_colsets, char **expr, int *nforms)
+forms_expr(phrase_counts *pc, int i, char **expr)
 {
 	struct match_phrase *p;
 	struct forms f = { NULL, 0, 0 };
@@ -429,17 +429,16 @@ forms_expr(phrase_counts *pc, int i, int with_colsets, char **expr, int *nforms)
 	int rc, k, len = 0;
 
 	*expr = NULL;
-	*nforms = 0;
 	if (i < 0 || i >= pc->nphrase || (p = &pc->phrase[i])->prefix)
 		return SQLITE_OK;
 	if ((text = unquoted(p, &len)) == NULL)
 		return SQLITE_NOMEM;
 	f.expr = sqlite3_str_new(pc->db);
-	for (k = 0; with_colsets && k < p->ncolsets; k++)
+	for (k = 0; k < p->ncolsets; k++)
 		sqlite3_str_appendf(f.expr, "%.*s : (", p->ncolset[k], p->colset[k]);
 	rc = tokenize_phrase(pc, &f, FTS5_TOKENIZE_QUERY, text, len, on_form);
 	free(text);
-	for (k = 0; with_colsets && k < p->ncolsets; k++)
+	for (k = 0; k < p->ncolsets; k++)
 		sqlite3_str_appendchar(f.expr, 1, ')');
 	if (rc == SQLITE_OK)
 		rc = sqlite3_str_errcode(f.expr);
@@ -449,7 +448,6 @@ forms_expr(phrase_counts *pc, int i, int with_colsets, char **expr, int *nforms)
 		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
 	}
 	*expr = e;
-	*nforms = f.n;
 	return SQLITE_OK;
 }
 
@@ -464,11 +462,11 @@ int
 phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, int *counted)
 {
 	char *expr = NULL;
-	int rc = SQLITE_OK, nforms;
+	int rc = SQLITE_OK;
 
 	*counted = 0;
 	if (phrase_size == 1)
-		rc = forms_expr(pc, i, 1, &expr, &nforms);
+		rc = forms_expr(pc, i, &expr);
 	if (expr == NULL)
 		return rc;
 	return count_expr(pc, expr, n, counted);
@@ -558,15 +556,20 @@ on_word_form(void *ctx, int tflags, const char *t, int n, int start, int end)
 	return SQLITE_OK;
 }
 
-/* The words of text as the query tokenizer reads them into *w (free w->chars with sqlite3_free). */
+/*
+ * The words of text as the query tokenizer reads them into *w (free
+ * w->chars with sqlite3_free); with FTS5_TOKENIZE_PREFIX in flags, the
+ * words as written, without their forms (the same words: a word's forms
+ * are colocated with it).
+ */
 static int
-read_words(phrase_counts *pc, const char *text, int len, struct phrase_words *w)
+read_words(phrase_counts *pc, const char *text, int len, int flags, struct phrase_words *w)
 {
 	int rc;
 
 	memset(w, 0, sizeof(*w));
 	w->buf = sqlite3_str_new(pc->db);
-	rc = tokenize_phrase(pc, w, FTS5_TOKENIZE_QUERY, text, len, on_word_form);
+	rc = tokenize_phrase(pc, w, flags, text, len, on_word_form);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_str_errcode(w->buf);
 	w->chars = sqlite3_str_finish(w->buf);
@@ -611,7 +614,7 @@ copies_read_as_phrase(phrase_counts *pc, const char *text, const struct phrase_w
 	*same = 1;
 	for (j = 0; rc == SQLITE_OK && *same && j < w->nwords; j++) {
 		rc = read_words(pc, text + w->word[j].start, w->word[j].end - w->word[j].start,
-		                &alone);
+		                FTS5_TOKENIZE_QUERY, &alone);
 		*same = rc == SQLITE_OK && !alone.over && alone.nwords == 1 &&
 		        same_forms(w, j, &alone, 0);
 		sqlite3_free(alone.chars);
@@ -625,7 +628,7 @@ copies_read_as_phrase(phrase_counts *pc, const char *text, const struct phrase_w
 		}
 		exact[0] = IRS_EXACT_MARK;
 		memcpy(exact + 1, w->chars + w->form[f].off, (size_t)w->form[f].n);
-		rc = read_words(pc, exact, 1 + w->form[f].n, &alone);
+		rc = read_words(pc, exact, 1 + w->form[f].n, FTS5_TOKENIZE_QUERY, &alone);
 		*same = rc == SQLITE_OK && !alone.over && alone.nwords == 1 && alone.nforms == 1 &&
 		        alone.form[0].n == w->form[f].n &&
 		        memcmp(alone.chars, w->chars + w->form[f].off, (size_t)w->form[f].n) == 0;
@@ -855,87 +858,71 @@ put_copies(sqlite3_str *out, const char *text, const struct phrase_words *w, int
 }
 
 /*
- * Phrase i of pc split by one word's forms (phrase_forms_rewrite): the
- * copies ORed (*expr, sqlite3_free), under the phrase's column filters
- * with with_colsets, and how many (*ncopies).  *expr NULL when the phrase
- * is not split (a prefix, in a NEAR, one word, no word worth it, an index
- * or a text not read so); with whole, the phrase as it is written then,
- * 1 copy.  SQLITE_OK, or an error (memory, interruption).
+ * Phrase p of pc, its string text ("" undone) read into w, split by one
+ * word's forms (phrase_forms_rewrite): the copies ORed
+ * (*expr, sqlite3_free), under the phrase's column filters with
+ * with_colsets, and how many (*ncopies).  *expr NULL when the phrase is
+ * not split (a prefix, in a NEAR, one word, no word worth it, an index or
+ * a text not read so); with whole, the phrase as it is written then, 1
+ * copy.  SQLITE_OK, or an error (memory, interruption).
  */
+static int
+split_words(phrase_counts *pc, const struct match_phrase *p, const char *text,
+            const struct phrase_words *w, int with_colsets, int whole, char **expr, int *ncopies)
+{
+	sqlite3_str *out;
+	int rc = SQLITE_OK, k, split = -1, same = 0;
+
+	*expr = NULL;
+	*ncopies = 0;
+	if (p->prefix || p->in_near)
+		return SQLITE_OK;
+	if (!w->over && w->nwords >= 2)
+		rc = choose_split(pc, w, &split);
+	if (rc == SQLITE_OK && split >= 0 &&
+	    (rc = copies_read_as_phrase(pc, text, w, split, &same)) == SQLITE_OK && !same)
+		split = -1;
+	if (rc != SQLITE_OK || (split < 0 && !whole))
+		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
+	out = sqlite3_str_new(pc->db);
+	for (k = 0; with_colsets && k < p->ncolsets; k++)
+		sqlite3_str_appendf(out, "%.*s : (", p->ncolset[k], p->colset[k]);
+	if (split >= 0)
+		put_copies(out, text, w, split);
+	else
+		put_phrase(out, p);
+	for (k = 0; with_colsets && k < p->ncolsets; k++)
+		sqlite3_str_appendchar(out, 1, ')');
+	if ((rc = sqlite3_str_errcode(out)) != SQLITE_OK) {
+		sqlite3_free(sqlite3_str_finish(out));
+		return rc;
+	}
+	*ncopies = split >= 0 ? w->word[split].n : 1;
+	*expr = sqlite3_str_finish(out);
+	return SQLITE_OK;
+}
+
+/* split_words for phrase i of pc, its words read here. */
 static int
 split_expr(phrase_counts *pc, int i, int with_colsets, int whole, char **expr, int *ncopies)
 {
 	const struct match_phrase *p;
 	struct phrase_words w;
-	sqlite3_str *out;
 	char *text;
-	int rc, k, len = 0, split = -1, same = 0;
+	int rc, len = 0;
 
 	*expr = NULL;
 	*ncopies = 0;
 	if (i < 0 || i >= pc->nphrase || (p = &pc->phrase[i])->prefix || p->in_near)
 		return SQLITE_OK;
-	/* The string as FTS5 hands it to the tokenizer: "" undone. */
-	if ((text = malloc((size_t)p->nstr + 1)) == NULL)
+	if ((text = unquoted(p, &len)) == NULL)
 		return SQLITE_NOMEM;
-	for (k = 0; k < p->nstr; k++) {
-		text[len++] = p->str[k];
-		if (p->str[k] == '"')
-			k++;
-	}
-	rc = read_words(pc, text, len, &w);
-	if (rc == SQLITE_OK && !w.over && w.nwords >= 2)
-		rc = choose_split(pc, &w, &split);
-	if (rc == SQLITE_OK && split >= 0 &&
-	    (rc = copies_read_as_phrase(pc, text, &w, split, &same)) == SQLITE_OK && !same)
-		split = -1;
-	if (rc != SQLITE_OK || (split < 0 && !whole)) {
-		free(text);
-		sqlite3_free(w.chars);
-		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
-	}
-	out = sqlite3_str_new(pc->db);
-	for (k = 0; with_colsets && k < p->ncolsets; k++)
-		sqlite3_str_appendf(out, "%.*s : (", p->ncolset[k], p->colset[k]);
-	if (split >= 0)
-		put_copies(out, text, &w, split);
-	else
-		put_phrase(out, p);
-	for (k = 0; with_colsets && k < p->ncolsets; k++)
-		sqlite3_str_appendchar(out, 1, ')');
-	*ncopies = split >= 0 ? w.word[split].n : 1;
+	rc = read_words(pc, text, len, FTS5_TOKENIZE_QUERY, &w);
+	if (rc == SQLITE_OK)
+		rc = split_words(pc, p, text, &w, with_colsets, whole, expr, ncopies);
 	free(text);
 	sqlite3_free(w.chars);
-	if ((rc = sqlite3_str_errcode(out)) != SQLITE_OK) {
-		sqlite3_free(sqlite3_str_finish(out));
-		*ncopies = 0;
-		return rc;
-	}
-	*expr = sqlite3_str_finish(out);
-	return SQLITE_OK;
-}
-
-/*
- * Whether phrase i of pc, with the phrases after it, fits in the
- * PHRASE_FORMS_MAX phrases of the rewritten text as its forms: a word of
- * 2 forms or more, no prefix, not in a NEAR.  *forms gets its OR.
- */
-static int
-forms_of_phrase(phrase_counts *pc, int i, int written, char **forms, int *nforms)
-{
-	const struct match_phrase *p = &pc->phrase[i];
-	int rc;
-
-	*forms = NULL;
-	*nforms = 0;
-	if (p->prefix || p->in_near || (rc = forms_expr(pc, i, 0, forms, nforms)) != SQLITE_OK)
-		return p->prefix || p->in_near ? SQLITE_OK : rc;
-	if (*forms != NULL && (*nforms < 2 || written + *nforms + (pc->nphrase - i - 1) > PHRASE_FORMS_MAX)) {
-		sqlite3_free(*forms);
-		*forms = NULL;
-		*nforms = 0;
-	}
-	return SQLITE_OK;
+	return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
 }
 
 int
@@ -951,30 +938,76 @@ phrase_counts_split_rows(phrase_counts *pc, int i, sqlite3_int64 *n, int *counte
 }
 
 /*
- * Whether some phrase of pc has no token ("_", an emoji): FTS5 drops such
- * a phrase from a NEAR and from the right of an implicit AND, so its
- * phrases are no longer the text's, one for one.  SQLITE_OK with *empty,
- * or an error of the tokenizer.
+ * The forms of w's one word ORed, each an exact term, "\x02f1" OR
+ * "\x02f2" ... (*forms, sqlite3_free), and how many (*nforms).  SQLITE_OK
+ * or SQLITE_NOMEM.
  */
 static int
-has_empty_phrase(phrase_counts *pc, int *empty)
+word_forms(phrase_counts *pc, const struct phrase_words *w, char **forms, int *nforms)
 {
-	int rc = SQLITE_OK, i;
+	sqlite3_str *out = sqlite3_str_new(pc->db);
+	int k, rc;
 
-	*empty = 0;
-	for (i = 0; rc == SQLITE_OK && !*empty && i < pc->nphrase; i++) {
-		struct phrase_words w;
-		int len;
-		char *text = unquoted(&pc->phrase[i], &len);
+	for (k = 0; k < w->word[0].n; k++) {
+		const int f = w->word[0].first + k;
 
-		if (text == NULL)
-			return SQLITE_NOMEM;
-		rc = read_words(pc, text, len, &w);
-		free(text);
-		sqlite3_free(w.chars);
-		*empty = w.nwords == 0;
+		if (k > 0)
+			sqlite3_str_appendall(out, " OR ");
+		sqlite3_str_appendchar(out, 1, '"');
+		sqlite3_str_appendchar(out, 1, IRS_EXACT_MARK);
+		put_quoted(out, w->chars + w->form[f].off, w->form[f].n);
+		sqlite3_str_appendchar(out, 1, '"');
 	}
-	return rc;
+	if ((rc = sqlite3_str_errcode(out)) != SQLITE_OK) {
+		sqlite3_free(sqlite3_str_finish(out));
+		return rc;
+	}
+	*forms = sqlite3_str_finish(out);
+	*nforms = w->word[0].n;
+	return SQLITE_OK;
+}
+
+/*
+ * Phrase i of pc as the rewritten text writes it, read by the tokenizer
+ * once: *empty when it has no token (FTS5 drops such a phrase from a NEAR
+ * and from the right of an implicit AND, so its phrases are no longer the
+ * text's, one for one: the caller leaves the text as it is); else *forms
+ * (sqlite3_free) the OR of its word's forms (a word of 2 forms or more
+ * whose forms, with the phrases after it, fit in the PHRASE_FORMS_MAX
+ * phrases after the written ones), or its copies split by a big word's
+ * forms (split_words), *nforms of them; *forms NULL: as it is (a prefix,
+ * a NEAR's, a word of one form, a phrase not split).  SQLITE_OK, or an
+ * error (memory, interruption).
+ */
+static int
+rewrite_phrase(phrase_counts *pc, int i, int written, char **forms, int *nforms, int *empty)
+{
+	const struct match_phrase *p = &pc->phrase[i];
+	/* A prefix or a NEAR's phrase stays as it is: only its words are counted, not their forms. */
+	const int as_is = p->prefix || p->in_near;
+	const int flags = FTS5_TOKENIZE_QUERY | (as_is ? FTS5_TOKENIZE_PREFIX : 0);
+	struct phrase_words w;
+	char *text;
+	int rc, len = 0;
+
+	*forms = NULL;
+	*nforms = 0;
+	*empty = 0;
+	if ((text = unquoted(p, &len)) == NULL)
+		return SQLITE_NOMEM;
+	rc = read_words(pc, text, len, flags, &w);
+	*empty = rc == SQLITE_OK && w.nwords == 0;
+	/* Past the words or forms read (w.over): several words, or forms past PHRASE_FORMS_MAX. */
+	if (rc == SQLITE_OK && !*empty && !as_is && !w.over) {
+		if (w.nwords > 1)
+			rc = split_words(pc, p, text, &w, 0, 0, forms, nforms);
+		else if (w.word[0].n >= 2 &&
+			 written + w.word[0].n + (pc->nphrase - i - 1) <= PHRASE_FORMS_MAX)
+			rc = word_forms(pc, &w, forms, nforms);
+	}
+	free(text);
+	sqlite3_free(w.chars);
+	return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
 }
 
 int
@@ -990,13 +1023,12 @@ phrase_forms_rewrite(phrase_tokenizer *pt, const char *match, char **out, unsign
 	*nphrases = 0;
 	if ((rc = phrase_counts_open(pt, match, -1, &pc)) != SQLITE_OK || pc == NULL)
 		return rc;
-	/* A phrase FTS5 drops would shift the words' map by one: the text stays as it is. */
-	if (pc->nphrase > PHRASE_FORMS_MAX || (rc = has_empty_phrase(pc, &empty)) != SQLITE_OK || empty) {
+	if (pc->nphrase > PHRASE_FORMS_MAX) {
 		phrase_counts_close(pc);
-		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
+		return SQLITE_OK;
 	}
 	text = sqlite3_str_new(pc->db);
-	for (i = 0; rc == SQLITE_OK && i < pc->nphrase; i++) {
+	for (i = 0; i < pc->nphrase; i++) {
 		const struct match_phrase *p = &pc->phrase[i];
 		char *forms;
 		int nforms;
@@ -1004,11 +1036,7 @@ phrase_forms_rewrite(phrase_tokenizer *pt, const char *match, char **out, unsign
 		/* The text up to the phrase's opening quote, as it is. */
 		sqlite3_str_append(text, from, (int)(p->str - 1 - from));
 		from = p->str + p->nstr + 1;
-		if ((rc = forms_of_phrase(pc, i, written, &forms, &nforms)) != SQLITE_OK)
-			break;
-		/* A phrase of several words: split by a big word's forms when it pays and fits. */
-		if (forms == NULL && !p->prefix && !p->in_near &&
-		    (rc = split_expr(pc, i, 0, 0, &forms, &nforms)) != SQLITE_OK)
+		if ((rc = rewrite_phrase(pc, i, written, &forms, &nforms, &empty)) != SQLITE_OK || empty)
 			break;
 		if (forms != NULL && written + nforms + (pc->nphrase - i - 1) > PHRASE_FORMS_MAX) {
 			sqlite3_free(forms);
@@ -1029,7 +1057,8 @@ phrase_forms_rewrite(phrase_tokenizer *pt, const char *match, char **out, unsign
 	if (rc == SQLITE_OK)
 		rc = sqlite3_str_errcode(text);
 	*out = sqlite3_str_finish(text);
-	if (rc != SQLITE_OK || widened == 0) {
+	/* A phrase FTS5 drops would shift the words' map by one: the text stays as it is. */
+	if (rc != SQLITE_OK || widened == 0 || empty) {
 		sqlite3_free(*out);
 		*out = NULL;
 	} else {

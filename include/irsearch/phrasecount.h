@@ -115,8 +115,9 @@ int phrase_counts_split_rows(phrase_counts *pc, int i, sqlite3_int64 *n, int *co
  * *out NULL when no word was widened (a word of one form, no
  * vocabulary, a text not read as query.c writes it), or when a phrase
  * has no token (FTS5 drops it from a NEAR or an implicit AND, so its
- * phrases would no longer be the text's, one for one).  SQLITE_OK, or
- * an error (SQLITE_NOMEM, SQLITE_INTERRUPT).
+ * phrases would no longer be the text's, one for one).  Each phrase is
+ * read by pt's tokenizer once (a phrase split also reads its words and
+ * forms alone).  SQLITE_OK, or an error (SQLITE_NOMEM, SQLITE_INTERRUPT).
  */
 int phrase_forms_rewrite(phrase_tokenizer *pt, const char *match, char **out, unsigned char *word,
 			 int *nphrases);

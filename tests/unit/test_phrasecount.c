@@ -335,6 +335,56 @@ words_are_rewritten_as_their_forms_ored(void **state)
 		check_rewrite(db, cases[i].match, cases[i].want, cases[i].word);
 }
 
+/* Counts the runs of the tokenizer's statement of a stem's words: one a word read with its forms. */
+static int
+on_vocabulary_read(unsigned type, void *ctx, void *p, void *x)
+{
+	const char *sql = sqlite3_sql(p);
+
+	(void)type, (void)x;
+	if (sql != NULL && strstr(sql, "FROM " IRS_VOCABULARY_TABLE) != NULL)
+		(*(int *)ctx)++;
+	return 0;
+}
+
+/*
+ * The rewrite reads each phrase with the tokenizer once, and a NEAR's or
+ * a prefix's words without their forms (it keeps them as they are, and
+ * needs only to know they are words); a phrase of several words split
+ * reads its words and forms alone besides.
+ */
+static void
+the_rewrite_reads_each_phrase_once(void **state)
+{
+	static const struct {
+		const char *match;
+		int reads;	/* words read with their forms */
+	} cases[] = {
+		{ "\"policy\"", 1 },
+		{ "\"policy\" AND \"summit\" OR \"trade\"", 3 },
+		{ "NEAR(\"policy\" \"trade\", 5) AND \"secur\"* AND \"summit\"", 1 },
+		{ "\"policy trade\"", 2 },	/* not split: no index sizes worth it */
+		{ "\"policy\" AND \"_\"", 1 },	/* a phrase of no token: as it is */
+	};
+	sqlite3 *db = *state;
+	unsigned char word[PHRASE_FORMS_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int reads = 0, nphrases = 0;
+		char *out = NULL;
+
+		sqlite3_trace_v2(db, SQLITE_TRACE_STMT, on_vocabulary_read, &reads);
+		assert_int_equal(phrase_forms_rewrite(forms_of(db), cases[i].match, &out, word, &nphrases),
+				 SQLITE_OK);
+		sqlite3_trace_v2(db, 0, NULL, NULL);
+		sqlite3_free(out);
+		if (reads != cases[i].reads)
+			fail_msg("%s: %d words read with their forms, want %d", cases[i].match, reads,
+				 cases[i].reads);
+	}
+}
+
 /*
  * A word whose forms would take the text past PHRASE_FORMS_MAX phrases
  * stays as it is: a word of 1 + IRS_MAX_STEM_VARIANTS forms (the
@@ -868,6 +918,7 @@ main(void)
 	        cmocka_unit_test(a_text_read_otherwise_than_fts5_reads_it_gives_no_counts),
 	        cmocka_unit_test(words_are_rewritten_as_their_forms_ored),
 	        cmocka_unit_test(words_past_the_phrases_allowed_stay_as_they_are),
+	        cmocka_unit_test(the_rewrite_reads_each_phrase_once),
 	        cmocka_unit_test(kept_hits_of_forms_carry_their_word),
 	        cmocka_unit_test(a_phrase_of_a_big_word_is_split_by_its_forms),
 	        cmocka_unit_test(an_index_not_read_so_leaves_the_phrase_whole),
