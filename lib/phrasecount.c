@@ -977,7 +977,7 @@ word_forms(phrase_counts *pc, const struct phrase_words *w, char **forms, int *n
  * phrases after the written ones), or its copies split by a big word's
  * forms (split_words), *nforms of them; *forms NULL: as it is (a prefix,
  * a NEAR's, a word of one form, a phrase not split).  SQLITE_OK, or an
- * error (memory, interruption).
+ * error: the tokenizer's, or memory, interruption.
  */
 static int
 rewrite_phrase(phrase_counts *pc, int i, int written, char **forms, int *nforms, int *empty)
@@ -995,6 +995,7 @@ rewrite_phrase(phrase_counts *pc, int i, int written, char **forms, int *nforms,
 	*empty = 0;
 	if ((text = unquoted(p, &len)) == NULL)
 		return SQLITE_NOMEM;
+	/* A phrase the tokenizer cannot read may have no token: the text then stays as it is. */
 	rc = read_words(pc, text, len, flags, &w);
 	*empty = rc == SQLITE_OK && w.nwords == 0;
 	/* Past the words or forms read (w.over): several words, or forms past PHRASE_FORMS_MAX. */
@@ -1007,7 +1008,7 @@ rewrite_phrase(phrase_counts *pc, int i, int written, char **forms, int *nforms,
 	}
 	free(text);
 	sqlite3_free(w.chars);
-	return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
+	return rc;
 }
 
 int
