@@ -42,6 +42,11 @@ struct phrase_tokenizer {
 	fts5_api *fts5;		/* db's, to find the table's tokenizer */
 	fts5_tokenizer methods;	/* the table's tokenizer's */
 	Fts5Tokenizer *tok;	/* one with the table's arguments; NULL until a statement asks */
+	/* The statements of the counts and of the split's estimate, prepared when first needed. */
+	sqlite3_stmt *count;	/* rows of one MATCH (phrase_counts_rows) */
+	sqlite3_stmt *segment;	/* the segment after a segid in fts_idx (list_segments) */
+	sqlite3_stmt *last_leaf;	/* a segment's last leaf in fts_data (last_leaves) */
+	sqlite3_stmt *pages;	/* a term's leaf pages in one segment (form_pages) */
 };
 
 /* One statement's MATCH read, with the connection's tokenizer and the count statement. */
@@ -50,11 +55,9 @@ struct phrase_counts {
 	phrase_tokenizer *pt;	/* the connection's, made (pt->tok) */
 	struct match_phrase phrase[PHRASE_COUNTS_MAX_PHRASES];
 	int nphrase;
-	sqlite3_stmt *count;	/* rows of one MATCH (phrase_counts_rows), prepared when first needed */
 	int nsegs; /* segments of fts_idx (PHRASE_SPLIT_MAX_SEGMENTS at most); -1 not read yet */
 	sqlite3_int64 seg[PHRASE_SPLIT_MAX_SEGMENTS];
 	sqlite3_int64 last_page[PHRASE_SPLIT_MAX_SEGMENTS]; /* each segment's last leaf */
-	sqlite3_stmt *pages; /* a term's leaf pages in one segment (form_pages) */
 };
 
 /*
@@ -306,7 +309,24 @@ phrase_tokenizer_close(phrase_tokenizer *pt)
 		return;
 	if (pt->tok != NULL)
 		pt->methods.xDelete(pt->tok);
+	sqlite3_finalize(pt->count);
+	sqlite3_finalize(pt->segment);
+	sqlite3_finalize(pt->last_leaf);
+	sqlite3_finalize(pt->pages);
 	free(pt);
+}
+
+/*
+ * pt's statement *st of sql, prepared the first time (a prepare costs 3
+ * to 10 us, paid by each statement that counted or estimated a split):
+ * kept for the connection, reset after each use.
+ */
+static int
+kept_statement(phrase_tokenizer *pt, sqlite3_stmt **st, const char *sql)
+{
+	if (*st != NULL)
+		return SQLITE_OK;
+	return sqlite3_prepare_v3(pt->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
 }
 
 /* Asks pt's tokenizer for the tokens of text, as FTS5 reads a phrase's string of a MATCH. */
@@ -391,8 +411,6 @@ phrase_counts_close(phrase_counts *pc)
 {
 	if (pc == NULL)
 		return;
-	sqlite3_finalize(pc->count);
-	sqlite3_finalize(pc->pages);
 	free(pc);
 }
 
@@ -476,23 +494,23 @@ phrase_counts_rows(phrase_counts *pc, int i, int phrase_size, sqlite3_int64 *n, 
 static int
 count_expr(phrase_counts *pc, char *expr, sqlite3_int64 *n, int *counted)
 {
+	sqlite3_stmt *st;
 	int rc;
 
-	/* Prepared when first needed: a rewrite (phrase_forms_rewrite) counts nothing. */
-	if (pc->count == NULL &&
-	    (rc = sqlite3_prepare_v2(pc->db, "SELECT count(*) FROM fts WHERE fts MATCH ?1", -1, &pc->count, NULL)) !=
-		    SQLITE_OK) {
+	if ((rc = kept_statement(pc->pt, &pc->pt->count, "SELECT count(*) FROM fts WHERE fts MATCH ?1")) !=
+	    SQLITE_OK) {
 		sqlite3_free(expr);
 		return rc;
 	}
-	sqlite3_bind_text(pc->count, 1, expr, -1, sqlite3_free);
-	if ((rc = sqlite3_step(pc->count)) == SQLITE_ROW) {
-		*n = sqlite3_column_int64(pc->count, 0);
+	st = pc->pt->count;
+	sqlite3_bind_text(st, 1, expr, -1, sqlite3_free);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*n = sqlite3_column_int64(st, 0);
 		*counted = 1;
 		rc = SQLITE_OK;
 	}
-	sqlite3_reset(pc->count);
-	sqlite3_clear_bindings(pc->count);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc;
 }
 
@@ -641,11 +659,10 @@ copies_read_as_phrase(phrase_counts *pc, const char *text, const struct phrase_w
 static int
 list_segments(phrase_counts *pc)
 {
-	sqlite3_stmt *st = NULL;
 	sqlite3_int64 last = INT64_MIN;
-	int rc = sqlite3_prepare_v2(
-	        pc->db, "SELECT segid FROM fts_idx WHERE segid > ?1 ORDER BY segid LIMIT 1", -1,
-	        &st, NULL);
+	int rc = kept_statement(pc->pt, &pc->pt->segment,
+	                        "SELECT segid FROM fts_idx WHERE segid > ?1 ORDER BY segid LIMIT 1");
+	sqlite3_stmt *st = pc->pt->segment;
 
 	while (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, last);
@@ -660,7 +677,7 @@ list_segments(phrase_counts *pc)
 		pc->seg[pc->nsegs++] = last;
 		rc = sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -673,11 +690,10 @@ list_segments(phrase_counts *pc)
 static int
 last_leaves(phrase_counts *pc)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(pc->db,
-	                            "SELECT max(id) - (?1 << 37) FROM fts_data"
-	                            " WHERE id BETWEEN ?1 << 37 AND (?1 << 37) + 2147483647",
-	                            -1, &st, NULL);
+	int rc = kept_statement(pc->pt, &pc->pt->last_leaf,
+	                        "SELECT max(id) - (?1 << 37) FROM fts_data"
+	                        " WHERE id BETWEEN ?1 << 37 AND (?1 << 37) + 2147483647");
+	sqlite3_stmt *st = pc->pt->last_leaf;
 	int s;
 
 	for (s = 0; rc == SQLITE_OK && s < pc->nsegs; s++) {
@@ -691,7 +707,7 @@ last_leaves(phrase_counts *pc)
 		pc->last_page[s] = sqlite3_column_int64(st, 0);
 		rc = sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -709,13 +725,11 @@ read_segments(phrase_counts *pc)
 	pc->nsegs = 0;
 	if ((rc = list_segments(pc)) == SQLITE_DONE && pc->nsegs > 0 &&
 	    (rc = last_leaves(pc)) == SQLITE_OK)
-		rc = sqlite3_prepare_v2(
-		        pc->db,
-		        "SELECT (SELECT pgno FROM fts_idx WHERE segid = ?1 AND term <= ?2"
-		        " ORDER BY term DESC LIMIT 1), (SELECT pgno FROM fts_idx WHERE segid = ?1"
-		        " AND term > ?2 ORDER BY term LIMIT 1)",
-		        -1, &pc->pages, NULL);
-	if (rc != SQLITE_OK || pc->pages == NULL)
+		rc = kept_statement(pc->pt, &pc->pt->pages,
+		                    "SELECT (SELECT pgno FROM fts_idx WHERE segid = ?1 AND term <= ?2"
+		                    " ORDER BY term DESC LIMIT 1), (SELECT pgno FROM fts_idx"
+		                    " WHERE segid = ?1 AND term > ?2 ORDER BY term LIMIT 1)");
+	if (rc != SQLITE_OK)
 		pc->nsegs = 0;
 	return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
 }
@@ -730,6 +744,7 @@ static int
 form_pages(phrase_counts *pc, const char *t, int n, sqlite3_int64 *pages)
 {
 	char key[1 + IRS_TOKEN_STEM_MAX];
+	sqlite3_stmt *st;
 	int rc = SQLITE_OK, s;
 
 	*pages = -1;
@@ -737,26 +752,27 @@ form_pages(phrase_counts *pc, const char *t, int n, sqlite3_int64 *pages)
 		return rc;
 	if (pc->nsegs == 0 || n > IRS_TOKEN_STEM_MAX)
 		return SQLITE_OK;
+	st = pc->pt->pages;
 	key[0] = '0'; /* FTS5's main index; its prefix indexes are other digits */
 	memcpy(key + 1, t, (size_t)n);
 	*pages = 0;
 	for (s = 0; s < pc->nsegs && *pages >= 0; s++) {
-		sqlite3_bind_int64(pc->pages, 1, pc->seg[s]);
-		sqlite3_bind_blob(pc->pages, 2, key, n + 1, SQLITE_STATIC);
-		if ((rc = sqlite3_step(pc->pages)) != SQLITE_ROW ||
-		    sqlite3_column_type(pc->pages, 0) != SQLITE_INTEGER) {
+		sqlite3_bind_int64(st, 1, pc->seg[s]);
+		sqlite3_bind_blob(st, 2, key, n + 1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW ||
+		    sqlite3_column_type(st, 0) != SQLITE_INTEGER) {
 			*pages = -1;
 		} else {
 			/* After the segment's last entry, its pages run to its last leaf. */
-			sqlite3_int64 lo = sqlite3_column_int64(pc->pages, 0) >> 1,
-			              hi = sqlite3_column_type(pc->pages, 1) == SQLITE_INTEGER
-			                           ? sqlite3_column_int64(pc->pages, 1) >> 1
+			sqlite3_int64 lo = sqlite3_column_int64(st, 0) >> 1,
+			              hi = sqlite3_column_type(st, 1) == SQLITE_INTEGER
+			                           ? sqlite3_column_int64(st, 1) >> 1
 			                           : pc->last_page[s] + 1;
 
 			*pages = hi >= lo ? *pages + (hi - lo) : -1;
 		}
-		sqlite3_reset(pc->pages);
-		sqlite3_clear_bindings(pc->pages);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
 	}
 	if (*pages < 0)
 		pc->nsegs = 0; /* an index read otherwise: no more estimates */

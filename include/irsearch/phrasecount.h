@@ -9,10 +9,11 @@
  * the rows.  The same rows, so the same IDF.  And, by the same reading,
  * the MATCH rewritten with each word's forms ORed as exact terms, for
  * the page's statement (phrase_forms_rewrite).  Owns the reading of the
- * text and the count statement of one statement, and a connection's
- * instance of the table's tokenizer (phrase_tokenizer) that both ask for
- * the forms; does not own the IDF or the score (rank.c), the connection
- * (store.c), nor the MATCH's text (the caller's).
+ * text for one statement, and for a connection (phrase_tokenizer) the
+ * instance of the table's tokenizer that both ask for the forms, and the
+ * statements that count and read the index's sizes; does not own the IDF
+ * or the score (rank.c), the connection (store.c), nor the MATCH's text
+ * (the caller's).
  */
 #ifndef IRSEARCH_PHRASECOUNT_H
 #define IRSEARCH_PHRASECOUNT_H
@@ -41,17 +42,19 @@ typedef struct phrase_counts phrase_counts;
  * with the arguments of the table's tokenize option, the first time a
  * statement asks, and kept for the connection's later statements (the
  * option is fixed when the table is made; another file is another
- * connection).  Not thread-safe, like the connection: one per
- * connection, never shared.  Between uses it holds no statement
- * un-reset, so no read transaction.  db and fts5 (db's) must outlive it.
+ * connection); with it the statements of the counts and of a split's
+ * estimate, prepared the first time they are needed.  Not thread-safe,
+ * like the connection: one per connection, never shared.  Between uses
+ * it holds no statement un-reset, so no read transaction.  db and fts5
+ * (db's) must outlive it.
  * SQLITE_OK with *out (the connection's owner frees it with
- * phrase_tokenizer_close, before closing db: the instance's statements
+ * phrase_tokenizer_close, before closing db: its prepared statements
  * would keep sqlite3_close from closing it), or SQLITE_NOMEM with *out
  * NULL.
  */
 int phrase_tokenizer_open(sqlite3 *db, fts5_api *fts5, phrase_tokenizer **out);
 
-/* Frees pt and its instance; accepts NULL. */
+/* Frees pt, its instance and its statements; accepts NULL. */
 void phrase_tokenizer_close(phrase_tokenizer *pt);
 
 /*
