@@ -47,7 +47,7 @@ HEADERS = $(wildcard include/irsearch/*.h)
 
 all: $(PROGS) $(BUILD)/irsearch.so
 
-$(BUILD)/%.o: %.c $(HEADERS) $(wildcard searchd/*.h) $(wildcard indexer/*.h)
+$(BUILD)/%.o: %.c $(HEADERS) $(wildcard searchd/*.h) $(wildcard indexer/*.h) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -78,8 +78,11 @@ $(BUILD)/ext/%.o: lib/%.c $(HEADERS)
 $(BUILD)/irsearch.so: $(EXT_OBJ)
 	$(CC) $(EXT_CFLAGS) -shared -o $@ $(EXT_OBJ) -lstemmer
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libirsearch.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libirsearch.a $(LIBS) $(EXTRACT_LIBS) $(TEST_LIBS)
+# Every unit test links the tests' own support (tests/unit/connections.c).
+TEST_SUPPORT_OBJ = $(BUILD)/tests/unit/connections.o
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(BUILD)/libirsearch.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libirsearch.a $(LIBS) $(EXTRACT_LIBS) \
+		$(TEST_LIBS)
 
 # The tests' client for the daemon (tests/e2e/daemon_*.sh).
 $(BUILD)/tests/sockclient: $(BUILD)/tests/tools/sockclient.o $(BUILD)/searchd/client.o

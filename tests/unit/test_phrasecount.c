@@ -26,62 +26,13 @@
 #include "irsearch/phrasecount.h"
 #include "irsearch/snippet.h"
 #include "irsearch/tokenize.h"
-
-/* The connections a test opened, each with its phrase tokenizer, as a store keeps them. */
-static struct opened {
-	sqlite3 *db;
-	phrase_tokenizer *forms;
-} opened[4];
-
-/* path (":memory:" or a file) opened with the tokenizer, and forms of its own for it. */
-static sqlite3 *
-open_connection(const char *path)
-{
-	irs_error e = { IRS_OK, "" };
-	sqlite3 *db = NULL;
-	size_t i;
-
-	for (i = 0; opened[i].db != NULL; i++)
-		assert_true(i + 1 < sizeof(opened) / sizeof(opened[0]));
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(tokenize_register(db, &e), IRS_OK);
-	assert_int_equal(phrase_tokenizer_open(db, tokenize_fts5_api(db, &e), &opened[i].forms),
-			 SQLITE_OK);
-	opened[i].db = db;
-	return db;
-}
-
-static phrase_tokenizer *
-forms_of(sqlite3 *db)
-{
-	size_t i;
-
-	for (i = 0; opened[i].db != db; i++)
-		assert_true(i + 1 < sizeof(opened) / sizeof(opened[0]));
-	return opened[i].forms;
-}
-
-/* Closes db and its forms, first: the instance's statements keep a connection from closing. */
-static void
-close_connection(sqlite3 *db)
-{
-	size_t i;
-
-	for (i = 0; opened[i].db != db; i++)
-		assert_true(i + 1 < sizeof(opened) / sizeof(opened[0]));
-	phrase_tokenizer_close(opened[i].forms);
-	assert_int_equal(sqlite3_close(db), SQLITE_OK);
-	for (; i + 1 < sizeof(opened) / sizeof(opened[0]); i++)
-		opened[i] = opened[i + 1];
-	opened[i].db = NULL;
-	opened[i].forms = NULL;
-}
+#include "connections.h"
 
 static sqlite3 *
 open_index(const char *tokenize)
 {
 	static const char *words[] = { "policy", "policies", "summit", "security", "secure", "trade" };
-	sqlite3 *db = open_connection(":memory:");
+	sqlite3 *db = connection_open(":memory:", 0);
 	char sql[512];
 	int i;
 
@@ -129,7 +80,7 @@ open_group(void **state)
 static int
 close_group(void **state)
 {
-	close_connection(*state);
+	connection_close(*state);
 	return 0;
 }
 
@@ -156,7 +107,7 @@ a_word_counts_the_rows_fts5_finds_for_it(void **state)
 		sqlite3_int64 n = -1;
 		int counted = 0;
 
-		assert_int_equal(phrase_counts_open(forms_of(db), cases[i].match, cases[i].nphrases, &pc),
+		assert_int_equal(phrase_counts_open(connection_forms(db), cases[i].match, cases[i].nphrases, &pc),
 				 SQLITE_OK);
 		if (pc == NULL)
 			fail_msg("%s: not read", cases[i].match);
@@ -176,7 +127,7 @@ a_prefix_a_longer_phrase_or_another_number_is_not_counted(void **state)
 	sqlite3_int64 n = -1;
 	int counted = 1;
 
-	assert_int_equal(phrase_counts_open(forms_of(db), "\"secur\"* AND \"policy report\"", 2, &pc),
+	assert_int_equal(phrase_counts_open(connection_forms(db), "\"secur\"* AND \"policy report\"", 2, &pc),
 			 SQLITE_OK);
 	assert_non_null(pc);
 	assert_int_equal(phrase_counts_rows(pc, 0, 1, &n, &counted), SQLITE_OK);
@@ -237,18 +188,18 @@ a_text_read_otherwise_than_fts5_reads_it_gives_no_counts(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(phrase_counts_open(forms_of(db), cases[i].match, cases[i].nphrases, &pc),
+		assert_int_equal(phrase_counts_open(connection_forms(db), cases[i].match, cases[i].nphrases, &pc),
 				 SQLITE_OK);
 		if (pc != NULL)
 			fail_msg("%s read as %d phrases", cases[i].match, cases[i].nphrases);
 	}
 	/* Groups nested as deep as PHRASE_COUNTS_MAX_DEPTH allows (the text itself is one), and one deeper. */
 	nested(deep, sizeof(deep), PHRASE_COUNTS_MAX_DEPTH - 1);
-	assert_int_equal(phrase_counts_open(forms_of(db), deep, 1, &pc), SQLITE_OK);
+	assert_int_equal(phrase_counts_open(connection_forms(db), deep, 1, &pc), SQLITE_OK);
 	assert_non_null(pc);
 	phrase_counts_close(pc);
 	nested(deep, sizeof(deep), PHRASE_COUNTS_MAX_DEPTH);
-	assert_int_equal(phrase_counts_open(forms_of(db), deep, 1, &pc), SQLITE_OK);
+	assert_int_equal(phrase_counts_open(connection_forms(db), deep, 1, &pc), SQLITE_OK);
 	assert_null(pc);
 	/* No tokenizer, no connection, no FTS5, no text: nothing to count with. */
 	assert_int_equal(phrase_counts_open(NULL, "\"policy\"", 1, &pc), SQLITE_OK);
@@ -262,13 +213,13 @@ a_text_read_otherwise_than_fts5_reads_it_gives_no_counts(void **state)
 	assert_null(pc);
 	phrase_tokenizer_close(none);
 	phrase_tokenizer_close(NULL);
-	assert_int_equal(phrase_counts_open(forms_of(db), NULL, 1, &pc), SQLITE_OK);
+	assert_int_equal(phrase_counts_open(connection_forms(db), NULL, 1, &pc), SQLITE_OK);
 	assert_null(pc);
 	/* A table whose tokenize option is not the irsearch tokenizer's: its forms cannot be asked. */
 	other = open_index("unicode61");
-	assert_int_equal(phrase_counts_open(forms_of(other), "\"policy\"", 1, &pc), SQLITE_OK);
+	assert_int_equal(phrase_counts_open(connection_forms(other), "\"policy\"", 1, &pc), SQLITE_OK);
 	assert_null(pc);
-	close_connection(other);
+	connection_close(other);
 }
 
 /* match rewritten (NULL when nothing was widened), *nphrases and word[] filled; the rows are the same. */
@@ -277,7 +228,7 @@ rewrite(sqlite3 *db, const char *match, unsigned char *word, int *nphrases)
 {
 	char *out = NULL;
 
-	assert_int_equal(phrase_forms_rewrite(forms_of(db), match, &out, word, nphrases), SQLITE_OK);
+	assert_int_equal(phrase_forms_rewrite(connection_forms(db), match, &out, word, nphrases), SQLITE_OK);
 	if (out != NULL && rows_of(db, out) != rows_of(db, match))
 		fail_msg("%s: %lld rows, rewritten as %s: %lld", match, (long long)rows_of(db, match), out,
 			 (long long)rows_of(db, out));
@@ -375,7 +326,7 @@ the_rewrite_reads_each_phrase_once(void **state)
 		char *out = NULL;
 
 		sqlite3_trace_v2(db, SQLITE_TRACE_STMT, on_vocabulary_read, &reads);
-		assert_int_equal(phrase_forms_rewrite(forms_of(db), cases[i].match, &out, word, &nphrases),
+		assert_int_equal(phrase_forms_rewrite(connection_forms(db), cases[i].match, &out, word, &nphrases),
 				 SQLITE_OK);
 		sqlite3_trace_v2(db, 0, NULL, NULL);
 		sqlite3_free(out);
@@ -406,16 +357,16 @@ a_phrase_the_tokenizer_cannot_read_leaves_the_text_as_it_is(void **state)
 				      "CREATE TEMP VIEW " IRS_VOCABULARY_TABLE " AS"
 				      " SELECT stem, CASE WHEN abs(n) > 0 THEN word END AS word FROM pairs",
 				      NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(phrase_forms_rewrite(forms_of(db), "\"summit\" AND \"policy\"", &out, word, &nphrases),
+	assert_int_equal(phrase_forms_rewrite(connection_forms(db), "\"summit\" AND \"policy\"", &out, word, &nphrases),
 			 SQLITE_OK);
 	if (out != NULL)
 		fail_msg("rewritten as %s", out);
-	assert_int_equal(phrase_forms_rewrite(forms_of(db), "\"summit\" AND \"trade\"", &out, word, &nphrases),
+	assert_int_equal(phrase_forms_rewrite(connection_forms(db), "\"summit\" AND \"trade\"", &out, word, &nphrases),
 			 SQLITE_OK);
 	assert_non_null(out);
 	assert_string_equal(out, "(\"\x02summit\" OR \"\x02summits\") AND \"trade\"");
 	sqlite3_free(out);
-	close_connection(db);
+	connection_close(db);
 }
 
 /*
@@ -456,7 +407,7 @@ words_past_the_phrases_allowed_stay_as_they_are(void **state)
 		assert_int_equal(word[k], k < 40 ? 0 : 1);
 	assert_non_null(strstr(out, ") AND \"summit\""));
 	sqlite3_free(out);
-	close_connection(db);
+	connection_close(db);
 }
 
 /*
@@ -553,7 +504,7 @@ a_phrase_of_a_big_word_is_split_by_its_forms(void **state)
 		int counted_ = 0, last;
 		char *one;
 
-		assert_int_equal(phrase_counts_open(forms_of(db), counted[i], -1, &pc),
+		assert_int_equal(phrase_counts_open(connection_forms(db), counted[i], -1, &pc),
 		                 SQLITE_OK);
 		assert_non_null(pc);
 		last = strstr(counted[i], "OR") != NULL; /* the phrase counted is the last one */
@@ -567,7 +518,7 @@ a_phrase_of_a_big_word_is_split_by_its_forms(void **state)
 		sqlite3_free(one);
 		phrase_counts_close(pc);
 	}
-	close_connection(db);
+	connection_close(db);
 }
 
 /*
@@ -604,14 +555,14 @@ an_index_not_read_so_leaves_the_phrase_whole(void **state)
 		out = rewrite(db, "\"summit policy\"", word, &nphrases);
 		if (out != NULL)
 			fail_msg("after %s: rewritten as %s", hide[i], out);
-		assert_int_equal(phrase_counts_open(forms_of(db), "\"summit policy\"", -1, &pc),
+		assert_int_equal(phrase_counts_open(connection_forms(db), "\"summit policy\"", -1, &pc),
 		                 SQLITE_OK);
 		assert_int_equal(phrase_counts_split_rows(pc, 0, &n, &counted), SQLITE_OK);
 		assert_int_equal(counted, 1);
 		assert_int_equal(n, rows_of(db, "\"summit policy\""));
 		phrase_counts_close(pc);
 	}
-	close_connection(db);
+	connection_close(db);
 }
 
 /*
@@ -659,7 +610,7 @@ splits_past_their_caps_leave_the_phrase_whole(void **state)
 	out = rewrite(db, "\"summit policy\"", word, &nphrases);
 	if (out != NULL)
 		fail_msg("a word of %d forms: rewritten as %s", PHRASE_SPLIT_MAX_COPIES + 1, out);
-	close_connection(db);
+	connection_close(db);
 }
 
 /* irs_snippet_hits of each row of match, its bytes joined, with words (one byte a phrase) or without. */
@@ -737,7 +688,7 @@ kept_hits_of_forms_carry_their_word(void **state)
 			sqlite3_free(got);
 			sqlite3_free(out);
 		}
-		close_connection(big);
+		connection_close(big);
 	}
 	/* A words blob of another length than the phrases is refused. */
 	{
@@ -799,7 +750,7 @@ rewrite_and_count(phrase_tokenizer *forms, sqlite3_int64 *n)
 static void
 one_tokenizer_serves_every_statement_of_its_connection(void **state)
 {
-	sqlite3 *db = open_connection(":memory:");
+	sqlite3 *db = connection_open(":memory:", 0);
 	irs_error e = { IRS_OK, "" };
 	phrase_tokenizer *fresh = NULL;
 	sqlite3_int64 n[2], m[2];
@@ -808,18 +759,18 @@ one_tokenizer_serves_every_statement_of_its_connection(void **state)
 
 	(void)state;
 	sqlite3_trace_v2(db, SQLITE_TRACE_STMT, on_option_read, &reads);
-	out = rewrite_and_count(forms_of(db), n);
+	out = rewrite_and_count(connection_forms(db), n);
 	assert_null(out);
 	assert_int_equal(n[0], -1);
 	assert_int_equal(reads, 2);	/* no table: asked again */
 	sqlite3_trace_v2(db, 0, NULL, NULL);
-	close_connection(db);
+	connection_close(db);
 
 	db = open_index("irsearch english");
 	sqlite3_trace_v2(db, SQLITE_TRACE_STMT, on_option_read, &reads);
 	reads = 0;
 	for (i = 0; i < 5; i++) {
-		out = rewrite_and_count(forms_of(db), n);
+		out = rewrite_and_count(connection_forms(db), n);
 		assert_int_equal(phrase_tokenizer_open(db, tokenize_fts5_api(db, &e), &fresh),
 				 SQLITE_OK);
 		want = rewrite_and_count(fresh, m);
@@ -837,7 +788,7 @@ one_tokenizer_serves_every_statement_of_its_connection(void **state)
 	sqlite3_trace_v2(db, 0, NULL, NULL);
 	/* The instance's vocabulary statement keeps the connection open. */
 	assert_int_equal(sqlite3_close(db), SQLITE_BUSY);
-	close_connection(db);
+	connection_close(db);
 }
 
 /*
@@ -855,20 +806,20 @@ each_connection_has_its_own_tokenizer(void **state)
 
 	(void)state;
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(phrase_forms_rewrite(forms_of(english), "\"policy\"", &out, word,
+		assert_int_equal(phrase_forms_rewrite(connection_forms(english), "\"policy\"", &out, word,
 						      &nphrases),
 				 SQLITE_OK);
 		assert_non_null(out);
 		assert_string_equal(out, "(\"\x02policy\" OR \"\x02policies\")");
 		sqlite3_free(out);
 		/* No Russian stem of an English word: policy is one form there. */
-		assert_int_equal(phrase_forms_rewrite(forms_of(russian), "\"policy\"", &out, word,
+		assert_int_equal(phrase_forms_rewrite(connection_forms(russian), "\"policy\"", &out, word,
 						      &nphrases),
 				 SQLITE_OK);
 		assert_null(out);
 	}
-	close_connection(russian);
-	close_connection(english);
+	connection_close(russian);
+	connection_close(english);
 }
 
 static int
@@ -908,7 +859,7 @@ no_read_transaction_is_kept_between_statements(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/index.db", dir);
-	writer = open_connection(path);
+	writer = connection_open(path, 0);
 	assert_int_equal(sqlite3_exec(writer, "PRAGMA journal_mode = WAL; " IRS_VOCABULARY_SCHEMA ";"
 				      "CREATE VIRTUAL TABLE fts USING fts5(title, author, body,"
 				      " tokenize='irsearch english');"
@@ -917,8 +868,8 @@ no_read_transaction_is_kept_between_statements(void **state)
 				      " ('summit', 'the policy'), ('trade', 'summit trade policy')",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	reader = open_connection(path);
-	out = rewrite_and_count(forms_of(reader), n);
+	reader = connection_open(path, 0);
+	out = rewrite_and_count(connection_forms(reader), n);
 	assert_non_null(out);
 	sqlite3_free(out);
 	assert_int_equal(sqlite3_txn_state(reader, NULL), SQLITE_TXN_NONE);
@@ -926,7 +877,7 @@ no_read_transaction_is_kept_between_statements(void **state)
 	assert_string_equal(result, "0 0 0");
 
 	assert_int_equal(sqlite3_exec(reader, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
-	out = rewrite_and_count(forms_of(reader), n);
+	out = rewrite_and_count(connection_forms(reader), n);
 	assert_non_null(out);
 	sqlite3_free(out);
 	checkpoint(writer, result);
@@ -936,8 +887,8 @@ no_read_transaction_is_kept_between_statements(void **state)
 	checkpoint(writer, result);
 	assert_string_equal(result, "0 0 0");
 
-	close_connection(reader);
-	close_connection(writer);
+	connection_close(reader);
+	connection_close(writer);
 	snprintf(p, sizeof(p), "%s-wal", path);
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", path);

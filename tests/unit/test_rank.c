@@ -20,66 +20,16 @@
 #include "irsearch/phrasecount.h"
 #include "irsearch/rank.h"
 #include "irsearch/tokenize.h"
+#include "connections.h"
 
 #define DOCS 300
-
-/* The connections a test opened, each with the forms irs_rank counts with (rank_register). */
-static struct opened {
-	sqlite3 *db;
-	phrase_tokenizer *forms;
-} opened[4];
-
-/* A new connection with the tokenizer and irs_rank, counting from forms of its own. */
-static sqlite3 *
-open_connection(void)
-{
-	irs_error e = { IRS_OK, "" };
-	sqlite3 *db = NULL;
-	size_t i;
-
-	for (i = 0; opened[i].db != NULL; i++)
-		assert_true(i + 1 < sizeof(opened) / sizeof(opened[0]));
-	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-	assert_int_equal(tokenize_register(db, &e), IRS_OK);
-	assert_int_equal(phrase_tokenizer_open(db, tokenize_fts5_api(db, &e), &opened[i].forms),
-			 SQLITE_OK);
-	assert_int_equal(rank_register(db, opened[i].forms, &e), IRS_OK);
-	opened[i].db = db;
-	return db;
-}
-
-static phrase_tokenizer *
-forms_of(sqlite3 *db)
-{
-	size_t i;
-
-	for (i = 0; opened[i].db != db; i++)
-		assert_true(i + 1 < sizeof(opened) / sizeof(opened[0]));
-	return opened[i].forms;
-}
-
-/* Closes db and its forms, first: its tokenizer's statements would keep db open. */
-static void
-close_connection(sqlite3 *db)
-{
-	size_t i;
-
-	for (i = 0; opened[i].db != db; i++)
-		assert_true(i + 1 < sizeof(opened) / sizeof(opened[0]));
-	phrase_tokenizer_close(opened[i].forms);
-	assert_int_equal(sqlite3_close(db), SQLITE_OK);
-	for (; i + 1 < sizeof(opened) / sizeof(opened[0]); i++)
-		opened[i] = opened[i + 1];
-	opened[i].db = NULL;
-	opened[i].forms = NULL;
-}
 
 static sqlite3 *
 open_index(void)
 {
 	static const char *words[] = { "policy", "policies", "summit", "security", "secure", "cooperation",
 				       "cooperating", "trade", "energy", "the", "of", "members" };
-	sqlite3 *db = open_connection();
+	sqlite3 *db = connection_open(":memory:", 1);
 	sqlite3_stmt *st = NULL;
 	char body[2048], title[64];
 	int i, k;
@@ -231,7 +181,7 @@ one_phrase_scores_the_same_when_its_idf_waits_for_the_count(void **state)
 	check_dropping(db, "\"the members\" NOT \"trade\" NOT \"energ\"*", "\"the members\" AND (\"trade\" OR \"energ\"*)",
 		       DOCS, 1);
 	check_dropping(db, "\"secur\"* NOT \"policies\"", "\"secur\"* AND (\"policies\")", 3, 1);
-	close_connection(db);
+	connection_close(db);
 }
 
 static void
@@ -245,7 +195,7 @@ the_kept_page_is_the_order_by_page(void **state)
 	check_collector(db, "\"energy\" OR \"trade\" OR \"secure\"", 77, 1);
 	check_collector(db, "\"energy\" OR \"trade\" OR \"secure\"", DOCS, 0);
 	check_collector(db, "\"the\" NOT \"members\"", 3, 1);
-	close_connection(db);
+	connection_close(db);
 }
 
 /*
@@ -380,7 +330,7 @@ collector_filters_keep_the_rows_of_the_same_filters_in_sql(void **state)
 	check_collector_filters(db);
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	check_collector_filters(db);
-	close_connection(db);
+	connection_close(db);
 }
 
 /* A column that holds numbers and blobs, which SQL orders before and after every text: the lookups compare them so. */
@@ -394,7 +344,7 @@ collector_filters_order_numbers_and_blobs_as_sql_does(void **state)
 				      "UPDATE documents SET date = x'32303136' WHERE id % 10 = 2", NULL, NULL, NULL),
 			 SQLITE_OK);
 	check_collector_filters(db);
-	close_connection(db);
+	connection_close(db);
 }
 
 /*
@@ -474,7 +424,7 @@ candidates_hold_every_row_of_the_kept_page(void **state)
 		}
 	/* Past the cap the collector says it told not every row that was due. */
 	assert_int_equal(check_candidates(db, "\"the\"", NULL, 10, 5), -1);
-	close_connection(db);
+	connection_close(db);
 }
 
 /* irs_rank's score of each match against the sum of irs_rank_parts' (which always asks FTS5 for lengths). */
@@ -519,7 +469,7 @@ lengths_read_in_one_pass_follow_the_changes_of_the_index(void **state)
 	check_lengths(db, "\"the\" OR \"policy\"");
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	check_lengths(db, "\"the\" OR \"energy\"");
-	close_connection(db);
+	connection_close(db);
 }
 
 static void
@@ -546,7 +496,7 @@ a_collector_that_keeps_nothing_counts(void **state)
 	assert_int_equal(rank_collector_best(c, &best), 0);
 	rank_collector_free(c);
 	rank_collector_free(NULL);
-	close_connection(db);
+	connection_close(db);
 }
 
 /* The MATCH texts of the count statements a connection runs, each after a newline. */
@@ -654,7 +604,7 @@ a_word_counts_its_rows_from_its_forms_to_the_same_scores(void **state)
 	assert_non_null(strstr(seen.text, "'{title} : (\"\x02" "policy\" OR \"\x02" "policies\")'"));
 	assert_non_null(strstr(seen.text, "'{title} : (\"\x02" "security\" OR \"\x02" "secure\")'"));
 	assert_non_null(strstr(seen.text, "'\"\x02" "cooperating\" OR \"\x02" "cooperation\"'"));
-	close_connection(db);
+	connection_close(db);
 }
 
 /*
@@ -676,7 +626,7 @@ check_words(sqlite3 *db, const char *query, const char *dropped, int64_t keep, i
 
 	assert_non_null(plain);
 	assert_non_null(words);
-	assert_int_equal(phrase_forms_rewrite(forms_of(db), query, &widened, word, &nphrases),
+	assert_int_equal(phrase_forms_rewrite(connection_forms(db), query, &widened, word, &nphrases),
 			 SQLITE_OK);
 	if (widened != NULL)
 		assert_int_equal(rank_collector_words(words, word, nphrases), 0);
@@ -752,7 +702,7 @@ words_written_as_their_forms_score_as_the_words(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		check_words_every_way(db, cases[i].query, cases[i].dropped, DOCS, cases[i].nphrases);
-	close_connection(db);
+	connection_close(db);
 }
 
 /*
@@ -763,7 +713,7 @@ words_written_as_their_forms_score_as_the_words(void **state)
 static sqlite3 *
 open_big_index(int optimize)
 {
-	sqlite3 *db = open_connection();
+	sqlite3 *db = connection_open(":memory:", 1);
 	char body[4096];
 	int i, k;
 
@@ -832,13 +782,13 @@ a_phrase_split_by_its_forms_scores_as_the_phrase(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		check_words_every_way(db, cases[i].query, cases[i].dropped, 200, cases[i].nphrases);
-	close_connection(db);
+	connection_close(db);
 	/* In three segments (each read for the sizes): the same scores. */
 	db = open_big_index(0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		(void)check_words(db, cases[i].query, cases[i].dropped, 10, 1);
 	assert_int_equal(check_words(db, "\"summit policy\"", NULL, 10, 1), 2);
-	close_connection(db);
+	connection_close(db);
 }
 
 /* A statement whose phrases are not the ones the collector was told fails, rather than score other words. */
@@ -867,7 +817,7 @@ words_that_do_not_fit_the_match_fail_the_statement(void **state)
 	assert_int_equal(rc, SQLITE_MISMATCH);
 	sqlite3_finalize(st);
 	rank_collector_free(c);
-	close_connection(db);
+	connection_close(db);
 }
 
 int
