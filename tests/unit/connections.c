@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "irsearch/rank.h"
@@ -61,4 +63,19 @@ connection_close(sqlite3 *db)
 		opened[i] = opened[i + 1];
 	opened[i].db = NULL;
 	opened[i].forms = NULL;
+}
+
+void
+index_files_remove(const char *path, const char *dir)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char p[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		assert_true(snprintf(p, sizeof(p), "%s%s", path, suffix[i]) < (int)sizeof(p));
+		unlink(p);
+	}
+	if (dir != NULL)
+		assert_int_equal(rmdir(dir), 0);
 }

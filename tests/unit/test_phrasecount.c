@@ -851,7 +851,7 @@ checkpoint(sqlite3 *writer, char *result)
 static void
 no_read_transaction_is_kept_between_statements(void **state)
 {
-	char dir[] = "/tmp/test_phrasecount.XXXXXX", path[64], p[80], result[32];
+	char dir[] = "/tmp/test_phrasecount.XXXXXX", path[64], result[32];
 	sqlite3 *writer, *reader;
 	sqlite3_int64 n[2];
 	char *out;
@@ -889,12 +889,7 @@ no_read_transaction_is_kept_between_statements(void **state)
 
 	connection_close(reader);
 	connection_close(writer);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-	unlink(path);
-	rmdir(dir);
+	index_files_remove(path, dir);
 }
 
 int

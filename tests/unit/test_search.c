@@ -18,6 +18,7 @@
 
 #include "irsearch/search.h"
 #include "irsearch/store.h"
+#include "connections.h"
 
 #define NDOCS 160
 
@@ -95,15 +96,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char p[128];
-
 	(void)state;
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-	unlink(path);
-	rmdir(dir);
+	index_files_remove(path, dir);
 	return 0;
 }
 

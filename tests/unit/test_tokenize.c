@@ -13,6 +13,7 @@
 
 #include "irsearch/limits.h"
 #include "irsearch/tokenize.h"
+#include "connections.h"
 
 /*
  * An in-memory db with the stem vocabulary, table t(body) using the given
@@ -749,7 +750,7 @@ static void
 two_threads_with_own_connections_get_consistent_results(void **state)
 {
 	char dir[] = "/tmp/irs-tokenize-XXXXXX";
-	char path[64], extra[80];
+	char path[64];
 	struct worker w[2] = {
 		{ NULL, 0, "zebras", "zebra", 0, "" },
 		{ NULL, 1, "walruses", "walrus", 0, "" },
@@ -786,12 +787,7 @@ two_threads_with_own_connections_get_consistent_results(void **state)
 	assert_int_equal(sqlite3_exec(db, "INSERT INTO t(t, rank) VALUES('integrity-check', 1)", NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
-	unlink(path);
-	snprintf(extra, sizeof(extra), "%s-wal", path);
-	unlink(extra);
-	snprintf(extra, sizeof(extra), "%s-shm", path);
-	unlink(extra);
-	assert_int_equal(rmdir(dir), 0);
+	index_files_remove(path, dir);
 }
 
 int
