@@ -15,15 +15,16 @@
 #include <string.h>
 
 #include "irsearch/snippet.h"
+#include "irsearch/snippet_map.h"
+#include "irsearch/snippet_scan.h"
 #include "irsearch/tokenize.h"
 #include "irsearch/wordscan.h"
 
 #define BODY_COLUMN 2
 #define MAX_HITS 4096		/* matched phrases considered per document */
-/* Bounds of an irs_snippet_hits blob's values (hits_of_blob): far past any real query or body. */
+/* Bounds of an irs_snippet_hits blob's values (hits_of_blob), with SNIPPET_MAX_POSITION: far past any real query. */
 #define SNIPPET_MAX_PHRASES 4096
 #define SNIPPET_MAX_PHRASE_TOKENS 4096
-#define SNIPPET_MAX_POSITION (1 << 28)
 
 struct hit {
 	int start, end;		/* token positions, end exclusive */
@@ -34,41 +35,17 @@ struct window {
 	int start, end;		/* token positions, end exclusive */
 };
 
-/* The first token position of each page after the first, in a paged body. */
-struct pages {
-	int *first;
-	int n;
-};
-
 /*
- * What splits the body into tokens at the positions of index time: FTS5's
- * xTokenize (api and fts, in irs_snippet), or the irsearch tokenizer run
- * directly with FTS5_TOKENIZE_AUX (methods and tok, in irs_snippet_from),
- * which is what xTokenize calls.
+ * What splits the body into tokens at the positions of index time
+ * (snippet_scan.h): FTS5's xTokenize (api and fts, in irs_snippet), or the
+ * irsearch tokenizer run directly with FTS5_TOKENIZE_AUX (methods and tok,
+ * in irs_snippet_from), which is what xTokenize calls.
  */
-struct splitter {
+struct snippet_splitter {
 	const Fts5ExtensionApi *api;
 	Fts5Context *fts;
 	const fts5_tokenizer *methods;
 	Fts5Tokenizer *tok;
-};
-
-/*
- * A scan of the body that maps token positions to bytes without calling
- * the tokenizer for every word: it stands at byte, with pos tokens and
- * page - 1 form feeds before it.  unicode61 (default options, which the
- * irsearch tokenizer uses) splits at every ASCII byte that is not a letter
- * or digit, so the text is a series of chunks between such bytes; a chunk
- * of ASCII letters and digits, Latin-1 and Latin Extended letters or basic
- * Cyrillic is exactly one token, and any other chunk is handed to the
- * tokenizer to count.  Tokenizing a long body from its start to a match
- * near its end cost milliseconds per hit.
- */
-struct scan {
-	const struct splitter *split;
-	const unsigned char *text;
-	int ntext;
-	int byte, pos, page;
 };
 
 /* The passage of one window: byte offsets of its tokens. */
@@ -87,7 +64,7 @@ struct snippet_conn {
 };
 
 static int
-split(const struct splitter *sp, const char *text, int n, void *ctx,
+split(const struct snippet_splitter *sp, const char *text, int n, void *ctx,
       int (*emit)(void *, int, const char *, int, int, int))
 {
 	if (sp->api != NULL)
@@ -239,7 +216,7 @@ on_chunk_token(void *ctx, int tflags, const char *token, int ntoken, int start, 
  * there are more than want, *start gets the offset of token number want.
  */
 static int
-chunk_tokens(struct scan *s, int b, int e, int want, int *start, int *rc)
+chunk_tokens(struct snippet_scan *s, int b, int e, int want, int *start, int *rc)
 {
 	struct chunk_count c = { 0, want, -1 };
 
@@ -268,12 +245,18 @@ chunk_end(const unsigned char *t, int n, int b, int *simple)
 	return b;
 }
 
-/*
- * Moves the scan to the start of token target (or the end of the text);
- * with pages, records the first position of each page it enters.
- */
-static int
-scan_to(struct scan *s, int target, struct pages *pages)
+void
+snippet_scan_start(struct snippet_scan *s, const struct snippet_splitter *sp, const unsigned char *text, int ntext)
+{
+	memset(s, 0, sizeof(*s));
+	s->split = sp;
+	s->text = text;
+	s->ntext = ntext;
+	s->page = 1;
+}
+
+int
+snippet_scan_to(struct snippet_scan *s, int target, struct snippet_pages *pages)
 {
 	const unsigned char *t = s->text;
 	int b = s->byte, e, n, start, simple, rc = SQLITE_OK;
@@ -321,9 +304,21 @@ scan_to(struct scan *s, int target, struct pages *pages)
 	return SQLITE_OK;
 }
 
+int
+snippet_scan_pages(const struct snippet_splitter *sp, const unsigned char *text, int ntext,
+		   struct snippet_pages *pages)
+{
+	struct snippet_scan s;
+
+	if (memchr(text, '\f', (size_t)ntext) == NULL)
+		return SQLITE_OK;
+	snippet_scan_start(&s, sp, text, ntext);
+	return snippet_scan_to(&s, 1 << 30, pages);
+}
+
 /* The first and one-past-last positions of the page holding pos; the whole body when not paged. */
 static void
-page_span(const struct pages *p, int pos, int *lo, int *hi)
+page_span(const struct snippet_pages *p, int pos, int *lo, int *hi)
 {
 	int i;
 
@@ -344,7 +339,7 @@ page_span(const struct pages *p, int pos, int *lo, int *hi)
  * comes from one page.
  */
 static int
-choose_windows(const struct hit *hits, int n, int nphrases, int len, int max, const struct pages *pages,
+choose_windows(const struct hit *hits, int n, int nphrases, int len, int max, const struct snippet_pages *pages,
 	       struct window *out)
 {
 	unsigned char covered[64] = { 0 };
@@ -413,10 +408,10 @@ on_span_token(void *ctx, int tflags, const char *token, int ntoken, int start, i
 
 /* The byte offsets of window w's tokens; the scan must not be past its start. */
 static int
-read_span(struct scan *s, const struct window *w, struct span *out)
+read_span(struct snippet_scan *s, const struct window *w, struct span *out)
 {
 	struct span_fill f;
-	int rc = scan_to(s, w->start, NULL), i;
+	int rc = snippet_scan_to(s, w->start, NULL), i;
 
 	memset(out, 0, sizeof(*out));
 	if (rc != SQLITE_OK || s->pos < w->start)
@@ -506,7 +501,7 @@ compare_windows(const void *a, const void *b)
 
 /* The spans of the windows, read in the order they stand in the body. */
 static int
-read_spans(struct scan *s, const struct window *windows, int nw, struct span *spans)
+read_spans(struct snippet_scan *s, const struct window *windows, int nw, struct span *spans)
 {
 	const struct window *order[SNIPPET_MAX_PASSAGES];
 	int i, rc = SQLITE_OK;
@@ -574,28 +569,20 @@ spans_free(struct span *spans, int nw)
  * result format, into out; an SQLite error code.
  */
 static int
-make_passages(const struct splitter *sp, const char *text, int ntext, const struct hit *hits, int nhits,
+make_passages(const struct snippet_splitter *sp, const char *text, int ntext, const struct hit *hits, int nhits,
 	      int nphrases, const struct snippet_args *a, sqlite3_str *out)
 {
 	struct window windows[SNIPPET_MAX_PASSAGES];
 	struct span spans[SNIPPET_MAX_PASSAGES];
 	const char *texts[SNIPPET_MAX_PASSAGES];
-	struct pages pages = { NULL, 0 };
-	struct scan scan;
-	int nw, i, rc = SQLITE_OK;
+	struct snippet_pages pages = { NULL, 0 };
+	struct snippet_scan scan;
+	int nw, i, rc;
 
-	memset(&scan, 0, sizeof(scan));
-	scan.split = sp;
-	scan.text = (const unsigned char *)text;
-	scan.ntext = ntext;
-	scan.page = 1;
 	memset(spans, 0, sizeof(spans));
 	/* Pages bound the passages: where each begins is needed before choosing. */
-	if (memchr(text, '\f', (size_t)ntext) != NULL) {
-		rc = scan_to(&scan, 1 << 30, &pages);
-		scan.byte = scan.pos = 0;
-		scan.page = 1;
-	}
+	rc = snippet_scan_pages(sp, (const unsigned char *)text, ntext, &pages);
+	snippet_scan_start(&scan, sp, (const unsigned char *)text, ntext);
 	nw = choose_windows(hits, nhits, nphrases, a->len, a->max, &pages, windows);
 	if (rc == SQLITE_OK)
 		rc = read_spans(&scan, windows, nw, spans);
@@ -625,7 +612,7 @@ result_of(sqlite3_context *ctx, sqlite3_str *out, int rc)
 static void
 irs_snippet(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct splitter sp = { api, fts, NULL, NULL };
+	struct snippet_splitter sp = { api, fts, NULL, NULL };
 	struct snippet_args a;
 	const char *text = NULL;
 	struct hit *hits;
@@ -753,7 +740,7 @@ static void
 irs_snippet_from(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	struct snippet_conn *conn = sqlite3_user_data(ctx);
-	struct splitter sp = { NULL, NULL, &conn->methods, NULL };
+	struct snippet_splitter sp = { NULL, NULL, &conn->methods, NULL };
 	struct snippet_args a;
 	const char *text;
 	struct hit *hits;
@@ -784,248 +771,25 @@ irs_snippet_from(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /*
- * The snippet map (snippet.h): little-endian 32-bit words, MAP_HEAD of
- * them (MAP_VERSION, the body's bytes, the low and high words of its
- * document's hash, checkpoints, page breaks), then position, byte and
- * page of each checkpoint, then the first position of each page after the
- * first, as scan_to records them.
- */
-#define MAP_VERSION 1
-#define MAP_HEAD 6
-
-struct checkpoint {
-	int pos, byte, page;
-};
-
-struct snippet_map {
-	int nbody;
-	int ncheck;
-	struct checkpoint *check;	/* sorted, all inside the body; owned */
-	struct pages pages;		/* owned */
-};
-
-static void
-put32(sqlite3_str *out, int v)
-{
-	char b[4];
-	uint32_t u = (uint32_t)v;
-
-	b[0] = (char)(u & 0xff), b[1] = (char)(u >> 8 & 0xff), b[2] = (char)(u >> 16 & 0xff), b[3] = (char)(u >> 24);
-	sqlite3_str_append(out, b, 4);
-}
-
-static int
-get32(const unsigned char *p)
-{
-	return (int)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-}
-
-/*
- * Whether a scan may start at byte b of text as at a token: the byte
- * before is one unicode61 always splits at, the byte there may begin a
- * word.  A checkpoint inside a chunk the scan cannot count alone is not one.
- */
-static int
-clean_start(const unsigned char *text, int ntext, int b)
-{
-	if (b <= 0 || b >= ntext)
-		return 0;
-	return text[b - 1] < 0x80 && !wordscan_word_byte(text[b - 1]) &&
-	       (text[b] >= 0x80 || wordscan_word_byte(text[b]));
-}
-
-/*
- * The checkpoints of text, every SNIPPET_MAP_EVERY tokens or at the next
- * clean start after, into the growing array *check.
- */
-static int
-find_checkpoints(const struct splitter *sp, const unsigned char *text, int ntext, struct checkpoint **check,
-		 int *ncheck)
-{
-	struct scan s;
-	int cap = 0, target = SNIPPET_MAP_EVERY, rc;
-
-	memset(&s, 0, sizeof(s));
-	s.split = sp;
-	s.text = text;
-	s.ntext = ntext;
-	s.page = 1;
-	for (;;) {
-		if ((rc = scan_to(&s, target, NULL)) != SQLITE_OK)
-			return rc;
-		if (s.pos < target || s.byte >= ntext)
-			return SQLITE_OK;
-		if (!clean_start(text, ntext, s.byte)) {
-			target = s.pos + 1;
-			continue;
-		}
-		if (*ncheck == cap) {
-			struct checkpoint *more;
-
-			cap = cap > 0 ? cap * 2 : 16;
-			if ((more = realloc(*check, sizeof(*more) * (size_t)cap)) == NULL)
-				return SQLITE_NOMEM;
-			*check = more;
-		}
-		(*check)[*ncheck].pos = s.pos;
-		(*check)[*ncheck].byte = s.byte;
-		(*check)[*ncheck].page = s.page;
-		(*ncheck)++;
-		target = s.pos + SNIPPET_MAP_EVERY;
-	}
-}
-
-/* The map of text, whose document's hash is hash, into out; *empty when it would say nothing (a short body without pages). */
-static int
-build_map(const struct splitter *sp, const unsigned char *text, int ntext, int64_t hash, sqlite3_str *out,
-	  int *empty)
-{
-	struct pages pages = { NULL, 0 };
-	struct checkpoint *check = NULL;
-	int ncheck = 0, i, rc = SQLITE_OK;
-
-	if (memchr(text, '\f', (size_t)ntext) != NULL) {
-		struct scan s;
-
-		memset(&s, 0, sizeof(s));
-		s.split = sp;
-		s.text = text;
-		s.ntext = ntext;
-		s.page = 1;
-		rc = scan_to(&s, 1 << 30, &pages);
-	}
-	if (rc == SQLITE_OK)
-		rc = find_checkpoints(sp, text, ntext, &check, &ncheck);
-	*empty = ncheck == 0 && pages.n == 0;
-	if (rc == SQLITE_OK && !*empty) {
-		put32(out, MAP_VERSION);
-		put32(out, ntext);
-		put32(out, (int)(uint32_t)((uint64_t)hash & 0xffffffffu));
-		put32(out, (int)(uint32_t)((uint64_t)hash >> 32));
-		put32(out, ncheck);
-		put32(out, pages.n);
-		for (i = 0; i < ncheck; i++) {
-			put32(out, check[i].pos);
-			put32(out, check[i].byte);
-			put32(out, check[i].page);
-		}
-		for (i = 0; i < pages.n; i++)
-			put32(out, pages.first[i]);
-	}
-	free(check);
-	free(pages.first);
-	return rc;
-}
-
-static void
-map_free(struct snippet_map *m)
-{
-	free(m->check);
-	free(m->pages.first);
-	memset(m, 0, sizeof(*m));
-}
-
-/*
- * Reads a map for a body of nbody bytes whose document's hash is hash; -1
- * when it is not one a writer of this body could have made (another hash
- * or length, checkpoints out of order or outside the body): the caller
- * scans from the start instead.
- */
-static int
-parse_map(const unsigned char *blob, int nblob, int nbody, int64_t hash, struct snippet_map *m)
-{
-	int i, prev_pos = 0, prev_byte = 0, prev_page = 1;
-
-	memset(m, 0, sizeof(*m));
-	if (blob == NULL || nblob < 4 * MAP_HEAD || get32(blob) != MAP_VERSION || get32(blob + 4) != nbody ||
-	    (uint32_t)get32(blob + 8) != (uint32_t)((uint64_t)hash & 0xffffffffu) ||
-	    (uint32_t)get32(blob + 12) != (uint32_t)((uint64_t)hash >> 32))
-		return -1;
-	m->nbody = nbody;
-	m->ncheck = get32(blob + 16);
-	m->pages.n = get32(blob + 20);
-	if (m->ncheck < 0 || m->pages.n < 0 || m->ncheck > nbody || m->pages.n > nbody ||
-	    (int64_t)nblob != 4 * ((int64_t)MAP_HEAD + 3 * (int64_t)m->ncheck + m->pages.n))
-		return -1;
-	m->check = malloc(sizeof(*m->check) * (size_t)(m->ncheck > 0 ? m->ncheck : 1));
-	m->pages.first = malloc(sizeof(int) * (size_t)(m->pages.n > 0 ? m->pages.n : 1));
-	if (m->check == NULL || m->pages.first == NULL) {
-		map_free(m);
-		return -1;
-	}
-	for (i = 0; i < m->ncheck; i++) {
-		const unsigned char *c = blob + 4 * (MAP_HEAD + 3 * i);
-		struct checkpoint *k = &m->check[i];
-
-		k->pos = get32(c), k->byte = get32(c + 4), k->page = get32(c + 8);
-		if (k->pos <= prev_pos || k->byte <= prev_byte || k->byte >= nbody || k->page < prev_page ||
-		    k->pos > SNIPPET_MAX_POSITION) {
-			map_free(m);
-			return -1;
-		}
-		prev_pos = k->pos, prev_byte = k->byte, prev_page = k->page;
-	}
-	for (i = 0; i < m->pages.n; i++) {
-		m->pages.first[i] = get32(blob + 4 * (MAP_HEAD + 3 * m->ncheck + i));
-		if (m->pages.first[i] < 0 || (i > 0 && m->pages.first[i] < m->pages.first[i - 1])) {
-			map_free(m);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* The last checkpoint at or before pos (the body's start when none), and the byte where the text may end for a window ending at end. */
-static void
-map_range(const struct snippet_map *m, const struct window *w, struct checkpoint *from, int *to)
-{
-	int i;
-
-	from->pos = 0, from->byte = 0, from->page = 1;
-	*to = m->nbody;
-	for (i = 0; i < m->ncheck; i++) {
-		if (m->check[i].pos <= w->start)
-			*from = m->check[i];
-		else if (m->check[i].pos > w->end) {	/* the token after the window is before it */
-			*to = m->check[i].byte;
-			break;
-		}
-	}
-}
-
-/* irs_snippet_at's failures that send it back to the whole body. */
-#define MAP_UNUSABLE (-1)
-
-/*
  * Window w's span, read from the body's blob between the checkpoints
  * around it into *buf (the caller frees it; the span's offsets count from
- * *text, inside it); MAP_UNUSABLE when the checkpoint is not at a token's
- * start.
+ * *text, inside it); SNIPPET_MAP_UNUSABLE when the checkpoint is not at a
+ * token's start.
  */
 static int
-read_mapped_span(const struct splitter *sp, sqlite3_blob *blob, const struct snippet_map *m,
+read_mapped_span(const struct snippet_splitter *sp, sqlite3_blob *blob, const struct snippet_map *m,
 		 const struct window *w, unsigned char **buf, const char **text, struct span *out)
 {
-	struct checkpoint from;
-	struct scan s;
-	int to, lead, n, rc;
+	struct snippet_map_checkpoint from;
+	struct snippet_scan s;
+	const unsigned char *at;
+	int n, rc;
 
 	memset(out, 0, sizeof(*out));
-	map_range(m, w, &from, &to);
-	lead = from.byte > 0;	/* the byte before the checkpoint, to check it */
-	n = to - from.byte;
-	if ((*buf = malloc((size_t)n + (size_t)lead + 1)) == NULL)
-		return SQLITE_NOMEM;
-	if ((rc = sqlite3_blob_read(blob, *buf, n + lead, from.byte - lead)) != SQLITE_OK)
+	if ((rc = snippet_map_read(m, blob, w->start, w->end, buf, &at, &n, &from)) != SQLITE_OK)
 		return rc;
-	(*buf)[n + lead] = '\0';
-	if (lead && !clean_start(*buf, n + 1, 1))
-		return MAP_UNUSABLE;
-	*text = (const char *)*buf + lead;
-	memset(&s, 0, sizeof(s));
-	s.split = sp;
-	s.text = *buf + lead;
-	s.ntext = n;
+	*text = (const char *)at;
+	snippet_scan_start(&s, sp, at, n);
 	s.pos = from.pos;
 	s.page = from.page;
 	return read_span(&s, w, out);
@@ -1033,11 +797,12 @@ read_mapped_span(const struct splitter *sp, sqlite3_blob *blob, const struct sni
 
 /*
  * The passages as make_passages makes them, from the byte ranges of the
- * body the map says hold the windows; MAP_UNUSABLE when it cannot say.
+ * body the map says hold the windows; SNIPPET_MAP_UNUSABLE when it
+ * cannot say.
  */
 static int
-mapped_passages(const struct splitter *sp, sqlite3_blob *blob, const struct snippet_map *m, const struct hit *hits,
-		int nhits, int nphrases, const struct snippet_args *a, sqlite3_str *out)
+mapped_passages(const struct snippet_splitter *sp, sqlite3_blob *blob, const struct snippet_map *m,
+		const struct hit *hits, int nhits, int nphrases, const struct snippet_args *a, sqlite3_str *out)
 {
 	struct window windows[SNIPPET_MAX_PASSAGES];
 	struct span spans[SNIPPET_MAX_PASSAGES];
@@ -1059,7 +824,7 @@ mapped_passages(const struct splitter *sp, sqlite3_blob *blob, const struct snip
 
 /* The connection's splitter, its tokenizer made on first use; an SQLite error code. */
 static int
-conn_splitter(struct snippet_conn *conn, struct splitter *sp)
+conn_splitter(struct snippet_conn *conn, struct snippet_splitter *sp)
 {
 	int rc;
 
@@ -1075,7 +840,7 @@ conn_splitter(struct snippet_conn *conn, struct splitter *sp)
 static void
 irs_snippet_map(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct splitter sp;
+	struct snippet_splitter sp;
 	const unsigned char *text;
 	sqlite3_str *out;
 	int rc, empty = 1, n;
@@ -1089,7 +854,7 @@ irs_snippet_map(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	out = sqlite3_str_new(NULL);
-	rc = build_map(&sp, text, n, sqlite3_value_int64(argv[1]), out, &empty);
+	rc = snippet_map_build(&sp, text, n, sqlite3_value_int64(argv[1]), out, &empty);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_str_errcode(out);
 	if (rc != SQLITE_OK || empty) {
@@ -1130,7 +895,7 @@ read_whole(sqlite3_blob *blob, int *n, int *rc)
 static void
 irs_snippet_at(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct splitter sp;
+	struct snippet_splitter sp;
 	struct snippet_args a;
 	struct snippet_map m;
 	sqlite3_blob *blob = NULL;
@@ -1162,15 +927,15 @@ irs_snippet_at(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	out = sqlite3_str_new(NULL);
-	rc = MAP_UNUSABLE;
-	if (parse_map(sqlite3_value_blob(argv[2]), sqlite3_value_bytes(argv[2]), sqlite3_blob_bytes(blob),
-		      sqlite3_value_int64(argv[3]), &m) == 0) {
+	rc = SNIPPET_MAP_UNUSABLE;
+	if (snippet_map_parse(sqlite3_value_blob(argv[2]), sqlite3_value_bytes(argv[2]), sqlite3_blob_bytes(blob),
+			      sqlite3_value_int64(argv[3]), &m) == 0) {
 		rc = mapped_passages(&sp, blob, &m, hits, nhits, nphrases, &a, out);
-		map_free(&m);
-		if (rc == MAP_UNUSABLE)
+		snippet_map_free(&m);
+		if (rc == SNIPPET_MAP_UNUSABLE)
 			sqlite3_str_reset(out);
 	}
-	if (rc == MAP_UNUSABLE && (text = read_whole(blob, &n, &rc)) != NULL) {
+	if (rc == SNIPPET_MAP_UNUSABLE && (text = read_whole(blob, &n, &rc)) != NULL) {
 		rc = make_passages(&sp, text, n, hits, nhits, nphrases, &a, out);
 		free(text);
 	}

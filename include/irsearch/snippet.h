@@ -19,13 +19,14 @@
  *     parsed and widened, each term's doclists opened and sought).  It
  *     splits the body with the irsearch tokenizer in FTS5_TOKENIZE_AUX mode,
  *     as FTS5's xTokenize does, through one instance per connection.
- *   irs_snippet_map(body, hash) makes a body's snippet map at index time:
- *     every SNIPPET_MAP_EVERY tokens (or at the next token after an ASCII
- *     separator) a checkpoint (token position, byte offset, page), and the
- *     first position of each page, as the scan of irs_snippet finds them,
- *     with the body's length and hash, the documents row's XXH3 of the
- *     file; NULL for a body of fewer tokens with no page breaks.  The
- *     writer keeps it in SNIPPET_MAP_TABLE, one row per document id.
+ *   irs_snippet_map(body, hash) makes a body's snippet map at index time
+ *     (snippet_map.h): every SNIPPET_MAP_EVERY tokens (or at the next token
+ *     after an ASCII separator) a checkpoint (token position, byte offset,
+ *     page), and the first position of each page, as the scan of
+ *     irs_snippet finds them, with the body's length and hash, the
+ *     documents row's XXH3 of the file; NULL for a body of fewer tokens
+ *     with no page breaks.  The writer keeps it in SNIPPET_MAP_TABLE, one
+ *     row per document id.
  *   irs_snippet_at(hits, rowid, map, hash, open, close, tokens, passages)
  *     is irs_snippet_from for the body of fts_content's row rowid, read
  *     with a blob handle: with a map, only the bytes from the checkpoint
@@ -35,7 +36,8 @@
  *     not at a token), the whole body from 0.  For a rare word deep in a
  *     long report the scan from byte 0 and the read of the whole body were
  *     most of a search.
- * Does not own choosing or ranking the hits (search.h).
+ * Does not own choosing or ranking the hits (search.h), or the map's format,
+ * making and checks (snippet_map.h).
  */
 #ifndef IRSEARCH_SNIPPET_H
 #define IRSEARCH_SNIPPET_H
@@ -50,14 +52,6 @@
 #define SNIPPET_PASSAGE_SEP '\x1e'
 #define SNIPPET_PAGE_SEP '\x1f'
 
-/*
- * Tokens between checkpoints: a passage scans fewer than this many tokens
- * (about 6 bytes each) before its window; a map costs 12 bytes per
- * checkpoint.  Measured at 10,000 documents (docs/ARCHITECTURE.md): 128
- * was 3-5% faster on near and group and 3.4 times the maps' bytes, 2048
- * 12-50% slower.
- */
-#define SNIPPET_MAP_EVERY 512
 /*
  * The maps' table, made with the index or by the first writer of an index
  * without one.  A map names the hash and length of the text it was made

@@ -3,7 +3,10 @@
  * is a piece of the highlighted body, with the same words marked, and its
  * page is the page it comes from.  The snippet maps positions to bytes by
  * counting words itself where it can; highlight() tokenizes the whole body,
- * so any disagreement between the two shows here.
+ * so any disagreement between the two shows here.  The snippet map
+ * (snippet_map.c) is tested here too, through irs_snippet_map and
+ * irs_snippet_at: what proves a map right or turned away is the snippet
+ * made with it, the same bytes as irs_snippet's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
