@@ -4,10 +4,9 @@
  * Positions come from FTS5 (xInst: each matched phrase's first token and,
  * with xPhraseSize, its length), so a stemmed variant is marked exactly
  * when FTS5 matched it.  Passages are chosen on positions alone; the body
- * is then scanned to map the chosen positions to byte offsets: words
- * counted byte by byte where unicode61's split is certain, the tokenizer
- * (FTS5_TOKENIZE_AUX, the positions of index time) called only on the
- * chosen passages and on chunks of text the scan cannot count alone.
+ * is then scanned to the chosen positions (snippet_scan.c, from a map's
+ * checkpoint when there is one), and only the chosen passages are split
+ * by the tokenizer (FTS5_TOKENIZE_AUX, the positions of index time).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +17,6 @@
 #include "irsearch/snippet_map.h"
 #include "irsearch/snippet_scan.h"
 #include "irsearch/tokenize.h"
-#include "irsearch/wordscan.h"
 
 #define BODY_COLUMN 2
 #define MAX_HITS 4096		/* matched phrases considered per document */
@@ -35,19 +33,6 @@ struct window {
 	int start, end;		/* token positions, end exclusive */
 };
 
-/*
- * What splits the body into tokens at the positions of index time
- * (snippet_scan.h): FTS5's xTokenize (api and fts, in irs_snippet), or the
- * irsearch tokenizer run directly with FTS5_TOKENIZE_AUX (methods and tok,
- * in irs_snippet_from), which is what xTokenize calls.
- */
-struct snippet_splitter {
-	const Fts5ExtensionApi *api;
-	Fts5Context *fts;
-	const fts5_tokenizer *methods;
-	Fts5Tokenizer *tok;
-};
-
 /* The passage of one window: byte offsets of its tokens. */
 struct span {
 	int page;
@@ -62,15 +47,6 @@ struct snippet_conn {
 	void *user_data;	/* the irsearch tokenizer's, for methods.xCreate */
 	Fts5Tokenizer *tok;	/* NULL until the first call */
 };
-
-static int
-split(const struct snippet_splitter *sp, const char *text, int n, void *ctx,
-      int (*emit)(void *, int, const char *, int, int, int))
-{
-	if (sp->api != NULL)
-		return sp->api->xTokenize(sp->fts, text, n, ctx, emit);
-	return sp->methods->xTokenize(sp->tok, ctx, FTS5_TOKENIZE_AUX, text, n, emit);
-}
 
 static int
 compare_hits(const void *a, const void *b)
@@ -175,145 +151,6 @@ overlaps(const struct window *w, int nw, int start, int end)
 		if (start < w[i].end && w[i].start < end)
 			return 1;
 	return 0;
-}
-
-/* Whether the two-byte UTF-8 letter at c is one unicode61 certainly keeps in a word. */
-static int
-simple_letter(const unsigned char *c)
-{
-	if ((c[1] & 0xc0) != 0x80)
-		return 0;
-	switch (c[0]) {
-	case 0xc3:		/* U+00C0..U+00FF, but for the signs U+00D7 and U+00F7 */
-		return c[1] != 0x97 && c[1] != 0xb7;
-	case 0xc4: case 0xc5: case 0xc6: case 0xc7: case 0xc8: case 0xc9:	/* U+0100..U+024F */
-	case 0xd0: case 0xd1: case 0xd3:	/* U+0400..U+047F, U+04C0..U+04FF */
-		return 1;
-	}
-	return 0;
-}
-
-struct chunk_count {
-	int count;
-	int want;		/* the token whose start is wanted, counted from 0 */
-	int start;		/* its start, relative to the chunk; -1 until found */
-};
-
-static int
-on_chunk_token(void *ctx, int tflags, const char *token, int ntoken, int start, int end)
-{
-	struct chunk_count *c = ctx;
-
-	(void)tflags, (void)token, (void)ntoken, (void)end;
-	if (c->count == c->want)
-		c->start = start;
-	c->count++;
-	return SQLITE_OK;
-}
-
-/*
- * The tokens of the chunk [b, e), which the scan could not count: when
- * there are more than want, *start gets the offset of token number want.
- */
-static int
-chunk_tokens(struct snippet_scan *s, int b, int e, int want, int *start, int *rc)
-{
-	struct chunk_count c = { 0, want, -1 };
-
-	*rc = split(s->split, (const char *)s->text + b, e - b, &c, on_chunk_token);
-	*start = c.start >= 0 ? b + c.start : e;
-	return c.count;
-}
-
-/* The end of the chunk from b; *simple says whether it is one word. */
-static int
-chunk_end(const unsigned char *t, int n, int b, int *simple)
-{
-	*simple = 1;
-	while (b < n) {
-		if (t[b] < 0x80) {
-			if (!wordscan_word_byte(t[b]))
-				break;
-			b++;
-		} else if (b + 1 < n && simple_letter(t + b)) {
-			b += 2;
-		} else {
-			*simple = 0;
-			b++;
-		}
-	}
-	return b;
-}
-
-void
-snippet_scan_start(struct snippet_scan *s, const struct snippet_splitter *sp, const unsigned char *text, int ntext)
-{
-	memset(s, 0, sizeof(*s));
-	s->split = sp;
-	s->text = text;
-	s->ntext = ntext;
-	s->page = 1;
-}
-
-int
-snippet_scan_to(struct snippet_scan *s, int target, struct snippet_pages *pages)
-{
-	const unsigned char *t = s->text;
-	int b = s->byte, e, n, start, simple, rc = SQLITE_OK;
-
-	for (;;) {
-		int k, words;
-
-		if ((k = wordscan_ascii(t, s->ntext, b, target - s->pos, &words)) > 0) {
-			s->pos += words;
-			b += k;
-		}
-		for (; b < s->ntext && t[b] < 0x80 && !wordscan_word_byte(t[b]); b++) {
-			if (t[b] != '\f')
-				continue;
-			s->page++;
-			if (pages != NULL) {
-				int *more = realloc(pages->first, sizeof(int) * (size_t)(pages->n + 1));
-
-				if (more == NULL)
-					return SQLITE_NOMEM;
-				pages->first = more;
-				pages->first[pages->n++] = s->pos;
-			}
-		}
-		if (b >= s->ntext || s->pos >= target)
-			break;
-		e = chunk_end(t, s->ntext, b, &simple);
-		if (simple) {
-			s->pos++;
-			b = e;
-			continue;
-		}
-		n = chunk_tokens(s, b, e, target - s->pos, &start, &rc);
-		if (rc != SQLITE_OK)
-			return rc;
-		if (s->pos + n > target) {	/* the target is inside this chunk */
-			s->pos = target;
-			b = start;
-			break;
-		}
-		s->pos += n;
-		b = e;
-	}
-	s->byte = b;
-	return SQLITE_OK;
-}
-
-int
-snippet_scan_pages(const struct snippet_splitter *sp, const unsigned char *text, int ntext,
-		   struct snippet_pages *pages)
-{
-	struct snippet_scan s;
-
-	if (memchr(text, '\f', (size_t)ntext) == NULL)
-		return SQLITE_OK;
-	snippet_scan_start(&s, sp, text, ntext);
-	return snippet_scan_to(&s, 1 << 30, pages);
 }
 
 /* The first and one-past-last positions of the page holding pos; the whole body when not paged. */
@@ -424,7 +261,7 @@ read_span(struct snippet_scan *s, const struct window *w, struct span *out)
 	out->ends = malloc(sizeof(int) * (size_t)f.cap);
 	if (out->starts == NULL || out->ends == NULL)
 		return SQLITE_NOMEM;
-	rc = split(s->split, (const char *)s->text + s->byte, s->ntext - s->byte, &f, on_span_token);
+	rc = snippet_split(s->split, (const char *)s->text + s->byte, s->ntext - s->byte, &f, on_span_token);
 	if (rc != SQLITE_OK && rc != SQLITE_DONE)
 		return rc;
 	if (out->count > 0) {	/* the scan goes on after the window's last token */

@@ -36,8 +36,9 @@
  *     not at a token), the whole body from 0.  For a rare word deep in a
  *     long report the scan from byte 0 and the read of the whole body were
  *     most of a search.
- * Does not own choosing or ranking the hits (search.h), or the map's format,
- * making and checks (snippet_map.h).
+ * Does not own choosing or ranking the hits (search.h), the map's format,
+ * making and checks (snippet_map.h), or the scan from token positions to
+ * bytes and pages (snippet_scan.h).
  */
 #ifndef IRSEARCH_SNIPPET_H
 #define IRSEARCH_SNIPPET_H

@@ -1,25 +1,45 @@
 /*
- * snippet_scan.h - the snippet's scan (snippet.c), lent to the snippet map
- * (snippet_map.c), which records the scan's positions so that a snippet can
- * start it from one of them.  Not for other modules.
+ * snippet_scan.h - the snippet's scan: token positions mapped to byte
+ * offsets and pages in a body, for the snippet (snippet.h) and its map
+ * (snippet_map.h), which records the scan's positions so that a snippet
+ * can start it from one of them.
+ *
+ * Owns: the splitter (what splits a body into tokens at the positions of
+ * index time), the scan from a byte, position and page to a later
+ * position, the pages of a body, and SNIPPET_MAX_POSITION.
+ * Does not own: choosing or marking passages (snippet.h), the map's
+ * format and checks (snippet_map.h), counting ASCII words a block at a
+ * time (wordscan.h, which the scan calls).
  *
  * The scan maps token positions to byte offsets without calling the
  * tokenizer for every word: unicode61 (default options, which the irsearch
  * tokenizer uses) splits at every ASCII byte that is not a letter or digit,
  * so the text is a series of chunks between such bytes; a chunk of ASCII
  * letters and digits, Latin-1 and Latin Extended letters or basic Cyrillic
- * is exactly one token, and any other chunk is handed to the tokenizer (a
- * splitter, snippet.c's own) to count.  Tokenizing a long body from its
- * start to a match near its end cost milliseconds per hit.
+ * is exactly one token, and any other chunk is handed to the splitter to
+ * count.  Tokenizing a long body from its start to a match near its end
+ * cost milliseconds per hit.
  */
 #ifndef IRSEARCH_SNIPPET_SCAN_H
 #define IRSEARCH_SNIPPET_SCAN_H
 
+#include <sqlite3.h>
+
 /* The highest token position an irs_snippet_hits blob or a map may name: far past any real body. */
 #define SNIPPET_MAX_POSITION (1 << 28)
 
-/* What splits a body into tokens at the positions of index time (snippet.c). */
-struct snippet_splitter;
+/*
+ * What splits a body into tokens at the positions of index time: FTS5's
+ * xTokenize (api and fts, in an auxiliary function), or else the irsearch
+ * tokenizer run directly with FTS5_TOKENIZE_AUX (methods and tok), which
+ * is what xTokenize calls.  The holder owns all four.
+ */
+struct snippet_splitter {
+	const Fts5ExtensionApi *api;
+	Fts5Context *fts;
+	const fts5_tokenizer *methods;
+	Fts5Tokenizer *tok;
+};
 
 /* The first token position of each page after the first, in a paged body. */
 struct snippet_pages {
@@ -34,6 +54,10 @@ struct snippet_scan {
 	int ntext;
 	int byte, pos, page;
 };
+
+/* Calls emit for each token of text[0..n) with ctx, as xTokenize does; an SQLite error code (or emit's). */
+int snippet_split(const struct snippet_splitter *sp, const char *text, int n, void *ctx,
+		  int (*emit)(void *, int, const char *, int, int, int));
 
 /* A scan of text[0..ntext) from its start: byte and position 0, page 1. */
 void snippet_scan_start(struct snippet_scan *s, const struct snippet_splitter *sp, const unsigned char *text,

@@ -1,7 +1,7 @@
 /*
  * wordscan.h - unicode61's words counted in ASCII text a block of bytes at
- * a time, for the snippet scan (snippet.c), which maps token positions to
- * byte offsets from the start of a body.
+ * a time, for the snippet scan (snippet_scan.h), which maps token
+ * positions to byte offsets from the start of a body.
  *
  * unicode61 (default options) splits at every ASCII byte that is not a
  * letter or digit, so in ASCII text without form feeds each run of letters
