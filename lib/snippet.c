@@ -248,7 +248,7 @@ static int
 read_span(struct snippet_scan *s, const struct window *w, struct span *out)
 {
 	struct span_fill f;
-	int rc = snippet_scan_to(s, w->start, NULL), i;
+	int rc = snippet_scan_to(s, w->start, NULL);
 
 	memset(out, 0, sizeof(*out));
 	if (rc != SQLITE_OK || s->pos < w->start)
@@ -264,12 +264,8 @@ read_span(struct snippet_scan *s, const struct window *w, struct span *out)
 	rc = snippet_split(s->split, (const char *)s->text + s->byte, s->ntext - s->byte, &f, on_span_token);
 	if (rc != SQLITE_OK && rc != SQLITE_DONE)
 		return rc;
-	if (out->count > 0) {	/* the scan goes on after the window's last token */
-		for (i = s->byte; i < out->ends[out->count - 1]; i++)
-			s->page += s->text[i] == '\f';
-		s->byte = out->ends[out->count - 1];
-		s->pos += out->count;
-	}
+	if (out->count > 0)	/* the scan goes on after the window's last token */
+		snippet_scan_past(s, out->ends[out->count - 1], out->count);
 	return SQLITE_OK;
 }
 

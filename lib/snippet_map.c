@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "irsearch/snippet_map.h"
-#include "irsearch/wordscan.h"
 
 #define MAP_VERSION 1
 #define MAP_HEAD 6
@@ -34,20 +33,6 @@ get32(const unsigned char *p)
 }
 
 /*
- * Whether a scan may start at byte b of text as at a token: the byte
- * before is one unicode61 always splits at, the byte there may begin a
- * word.  A checkpoint inside a chunk the scan cannot count alone is not one.
- */
-static int
-clean_start(const unsigned char *text, int ntext, int b)
-{
-	if (b <= 0 || b >= ntext)
-		return 0;
-	return text[b - 1] < 0x80 && !wordscan_word_byte(text[b - 1]) &&
-	       (text[b] >= 0x80 || wordscan_word_byte(text[b]));
-}
-
-/*
  * The checkpoints of text, every SNIPPET_MAP_EVERY tokens or at the next
  * clean start after, into the growing array *check.
  */
@@ -64,7 +49,7 @@ find_checkpoints(const struct snippet_splitter *sp, const unsigned char *text, i
 			return rc;
 		if (s.pos < target || s.byte >= ntext)
 			return SQLITE_OK;
-		if (!clean_start(text, ntext, s.byte)) {
+		if (!snippet_scan_clean_start(text, ntext, s.byte)) {
 			target = s.pos + 1;
 			continue;
 		}
@@ -203,7 +188,7 @@ snippet_map_read(const struct snippet_map *m, sqlite3_blob *blob, int start, int
 	if ((rc = sqlite3_blob_read(blob, *buf, *n + lead, from->byte - lead)) != SQLITE_OK)
 		return rc;
 	(*buf)[*n + lead] = '\0';
-	if (lead && !clean_start(*buf, *n + 1, 1))
+	if (lead && !snippet_scan_clean_start(*buf, *n + 1, 1))
 		return SNIPPET_MAP_UNUSABLE;
 	*text = *buf + lead;
 	return SQLITE_OK;

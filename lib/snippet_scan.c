@@ -88,6 +88,15 @@ chunk_end(const unsigned char *t, int n, int b, int *simple)
 	return b;
 }
 
+int
+snippet_scan_clean_start(const unsigned char *text, int ntext, int b)
+{
+	if (b <= 0 || b >= ntext)
+		return 0;
+	return text[b - 1] < 0x80 && !wordscan_word_byte(text[b - 1]) &&
+	       (text[b] >= 0x80 || wordscan_word_byte(text[b]));
+}
+
 void
 snippet_scan_start(struct snippet_scan *s, const struct snippet_splitter *sp, const unsigned char *text, int ntext)
 {
@@ -145,6 +154,14 @@ snippet_scan_to(struct snippet_scan *s, int target, struct snippet_pages *pages)
 	}
 	s->byte = b;
 	return SQLITE_OK;
+}
+
+void
+snippet_scan_past(struct snippet_scan *s, int byte, int tokens)
+{
+	for (; s->byte < byte; s->byte++)
+		s->page += s->text[s->byte] == '\f';
+	s->pos += tokens;
 }
 
 int

@@ -6,7 +6,8 @@
  *
  * Owns: the splitter (what splits a body into tokens at the positions of
  * index time), the scan from a byte, position and page to a later
- * position, the pages of a body, and SNIPPET_MAX_POSITION.
+ * position, the pages of a body, where a scan may start other than at
+ * byte 0, and SNIPPET_MAX_POSITION.
  * Does not own: choosing or marking passages (snippet.h), the map's
  * format and checks (snippet_map.h), counting ASCII words a block at a
  * time (wordscan.h, which the scan calls).
@@ -59,6 +60,13 @@ struct snippet_scan {
 int snippet_split(const struct snippet_splitter *sp, const char *text, int n, void *ctx,
 		  int (*emit)(void *, int, const char *, int, int, int));
 
+/*
+ * Whether a scan may start at byte b of text as at a token: the byte
+ * before is one unicode61 always splits at, the byte there may begin a
+ * word.  Inside a chunk the scan cannot count alone, no byte is one.
+ */
+int snippet_scan_clean_start(const unsigned char *text, int ntext, int b);
+
 /* A scan of text[0..ntext) from its start: byte and position 0, page 1. */
 void snippet_scan_start(struct snippet_scan *s, const struct snippet_splitter *sp, const unsigned char *text,
 			int ntext);
@@ -69,6 +77,12 @@ void snippet_scan_start(struct snippet_scan *s, const struct snippet_splitter *s
  * caller frees pages->first).  An SQLite error code.
  */
 int snippet_scan_to(struct snippet_scan *s, int target, struct snippet_pages *pages);
+
+/*
+ * Moves the scan on to byte, past the tokens tokens that the caller split
+ * from where the scan stood, counting the form feeds it passes.
+ */
+void snippet_scan_past(struct snippet_scan *s, int byte, int tokens);
 
 /* The pages of text (none when it has no form feed) into *pages, empty at the call; an SQLite error code. */
 int snippet_scan_pages(const struct snippet_splitter *sp, const unsigned char *text, int ntext,

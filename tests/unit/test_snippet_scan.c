@@ -182,6 +182,38 @@ scan_lands_on_each_token_from_the_start_and_step_by_step(void **state)
 	for_each_text(check_scans);
 }
 
+/*
+ * As the snippet reads passages: the scan moved to a token, the caller
+ * splits the next two tokens itself and moves the scan past them, and the
+ * scan goes on from there to the next passage, three tokens on.
+ */
+static void
+check_scans_past_split_tokens(const struct snippet_splitter *sp, const char *text, int ntext,
+			      const struct tokens *all)
+{
+	struct snippet_scan s;
+	int k;
+
+	snippet_scan_start(&s, sp, (const unsigned char *)text, ntext);
+	for (k = 0; k < all->n; k += 5) {
+		struct tokens span = { 0 };
+		int taken;
+
+		assert_int_equal(snippet_scan_to(&s, k, NULL), SQLITE_OK);
+		assert_int_equal(snippet_split(sp, text + s.byte, ntext - s.byte, &span, on_token), SQLITE_OK);
+		taken = span.n < 2 ? span.n : 2;
+		snippet_scan_past(&s, s.byte + span.end[taken - 1], taken);
+		assert_scan_at(sp, text, ntext, &s, all, k + taken);
+	}
+}
+
+static void
+a_scan_moved_past_split_tokens_goes_on_from_there(void **state)
+{
+	(void)state;
+	for_each_text(check_scans_past_split_tokens);
+}
+
 /* Each page's first position is the number of tokens that start before its form feed. */
 static void
 check_pages(const struct snippet_splitter *sp, const char *text, int ntext, const struct tokens *all)
@@ -207,6 +239,47 @@ pages_begin_at_the_tokens_after_each_form_feed(void **state)
 {
 	(void)state;
 	for_each_text(check_pages);
+}
+
+/*
+ * A scan may start at a clean start as at the body's start: the text split
+ * from there gives the whole text's tokens from there on, the same ones.
+ */
+static void
+check_clean_starts(const struct snippet_splitter *sp, const char *text, int ntext, const struct tokens *all)
+{
+	int b, k = 0, i;
+
+	for (b = 0; b <= ntext; b++) {
+		struct tokens rest = { 0 };
+
+		while (k < all->n && all->start[k] < b)
+			k++;
+		if (!snippet_scan_clean_start((const unsigned char *)text, ntext, b))
+			continue;
+		assert_int_equal(snippet_split(sp, text + b, ntext - b, &rest, on_token), SQLITE_OK);
+		assert_int_equal(rest.n, all->n - k);
+		for (i = 0; i < rest.n; i++) {
+			assert_int_equal(b + rest.start[i], all->start[k + i]);
+			assert_int_equal(b + rest.end[i], all->end[k + i]);
+		}
+	}
+}
+
+static void
+a_clean_start_splits_as_the_whole_text(void **state)
+{
+	static const unsigned char t[] = "ab, cd\xce\xb1 \xf0\x9f\x98\x80 e";
+
+	(void)state;
+	for_each_text(check_clean_starts);
+	assert_false(snippet_scan_clean_start(t, (int)sizeof(t) - 1, 0));	/* the start itself: no byte before */
+	assert_false(snippet_scan_clean_start(t, (int)sizeof(t) - 1, 1));	/* inside a word */
+	assert_false(snippet_scan_clean_start(t, (int)sizeof(t) - 1, 3));	/* at a separator */
+	assert_true(snippet_scan_clean_start(t, (int)sizeof(t) - 1, 4));
+	assert_false(snippet_scan_clean_start(t, (int)sizeof(t) - 1, 7));	/* inside a Greek letter */
+	assert_true(snippet_scan_clean_start(t, (int)sizeof(t) - 1, 9));	/* an emoji, after a space */
+	assert_false(snippet_scan_clean_start(t, (int)sizeof(t) - 1, (int)sizeof(t) - 1));	/* the end */
 }
 
 /* A tokenizer that fails, counting its calls. */
@@ -256,7 +329,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(scan_lands_on_each_token_from_the_start_and_step_by_step),
+		cmocka_unit_test(a_scan_moved_past_split_tokens_goes_on_from_there),
 		cmocka_unit_test(pages_begin_at_the_tokens_after_each_form_feed),
+		cmocka_unit_test(a_clean_start_splits_as_the_whole_text),
 		cmocka_unit_test(a_splitter_error_comes_back_and_counted_text_never_splits),
 	};
 
