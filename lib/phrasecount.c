@@ -433,6 +433,23 @@ unquoted(const struct match_phrase *p, int *len)
 }
 
 /*
+ * Finishes out after a build whose result so far is rc: SQLITE_OK with *text
+ * (sqlite3_free; NULL when empty), or rc, else out's own error, with *text NULL.
+ */
+static int
+finish_text(sqlite3_str *out, int rc, char **text)
+{
+	if (rc == SQLITE_OK)
+		rc = sqlite3_str_errcode(out);
+	*text = sqlite3_str_finish(out);
+	if (rc != SQLITE_OK) {
+		sqlite3_free(*text);
+		*text = NULL;
+	}
+	return rc;
+}
+
+/*
  * The forms of phrase i as exact terms under its column filters,
  * "{col} : (\"\x02form\" OR ...)" (*expr, sqlite3_free), for its count;
  * *expr NULL when phrase i is not one word without a prefix.  SQLITE_OK,
@@ -458,9 +475,7 @@ forms_expr(phrase_counts *pc, int i, char **expr)
 	free(text);
 	for (k = 0; k < p->ncolsets; k++)
 		sqlite3_str_appendchar(f.expr, 1, ')');
-	if (rc == SQLITE_OK)
-		rc = sqlite3_str_errcode(f.expr);
-	e = sqlite3_str_finish(f.expr);
+	rc = finish_text(f.expr, rc, &e);
 	if (rc != SQLITE_OK || f.positions != 1) {
 		sqlite3_free(e);
 		return rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT ? rc : SQLITE_OK;
@@ -587,10 +602,7 @@ read_words(phrase_counts *pc, const char *text, int len, int flags, struct phras
 
 	memset(w, 0, sizeof(*w));
 	w->buf = sqlite3_str_new(pc->db);
-	rc = tokenize_phrase(pc, w, flags, text, len, on_word_form);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_str_errcode(w->buf);
-	w->chars = sqlite3_str_finish(w->buf);
+	rc = finish_text(w->buf, tokenize_phrase(pc, w, flags, text, len, on_word_form), &w->chars);
 	w->buf = NULL;
 	if (rc == SQLITE_OK && w->chars == NULL && w->nforms > 0)
 		rc = SQLITE_NOMEM;
@@ -909,12 +921,9 @@ split_words(phrase_counts *pc, const struct match_phrase *p, const char *text,
 		put_phrase(out, p);
 	for (k = 0; with_colsets && k < p->ncolsets; k++)
 		sqlite3_str_appendchar(out, 1, ')');
-	if ((rc = sqlite3_str_errcode(out)) != SQLITE_OK) {
-		sqlite3_free(sqlite3_str_finish(out));
+	if ((rc = finish_text(out, SQLITE_OK, expr)) != SQLITE_OK)
 		return rc;
-	}
 	*ncopies = split >= 0 ? w->word[split].n : 1;
-	*expr = sqlite3_str_finish(out);
 	return SQLITE_OK;
 }
 
@@ -974,11 +983,8 @@ word_forms(phrase_counts *pc, const struct phrase_words *w, char **forms, int *n
 		put_quoted(out, w->chars + w->form[f].off, w->form[f].n);
 		sqlite3_str_appendchar(out, 1, '"');
 	}
-	if ((rc = sqlite3_str_errcode(out)) != SQLITE_OK) {
-		sqlite3_free(sqlite3_str_finish(out));
+	if ((rc = finish_text(out, SQLITE_OK, forms)) != SQLITE_OK)
 		return rc;
-	}
-	*forms = sqlite3_str_finish(out);
 	*nforms = w->word[0].n;
 	return SQLITE_OK;
 }
@@ -1071,9 +1077,7 @@ phrase_forms_rewrite(phrase_tokenizer *pt, const char *match, char **out, unsign
 		widened++;
 	}
 	sqlite3_str_appendall(text, from);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_str_errcode(text);
-	*out = sqlite3_str_finish(text);
+	rc = finish_text(text, rc, out);
 	/* A phrase FTS5 drops would shift the words' map by one: the text stays as it is. */
 	if (rc != SQLITE_OK || widened == 0 || empty) {
 		sqlite3_free(*out);
