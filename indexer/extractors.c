@@ -29,7 +29,7 @@
  * at most IRS_EXTRACT_WINDOW_BYTES of text before submit waits.  Answers
  * are read whenever irindex passes by (pump), not only when it must wait.
  */
-#define _GNU_SOURCE		/* close_range, prctl, process_vm_readv, strerrorname_np */
+#define _GNU_SOURCE		/* close_range, prctl, process_vm_readv, strerrorname_np, F_SETPIPE_SZ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -1070,6 +1070,8 @@ spawn(extractors_t *x, struct worker *w, irs_error *e)
 	w->pid = pid;
 	w->to_fd = to[1];
 	w->from_fd = from[0];
+	/* Best effort: a user over the kernel's pipe quota keeps the default size. */
+	(void)fcntl(w->from_fd, F_SETPIPE_SZ, IRS_EXTRACT_PIPE_BYTES);
 	if (!wait_readable(w->from_fd, HELLO_TIMEOUT_S) || read_exact(w->from_fd, hello, sizeof(hello)) != 0 ||
 	    hello[0] != ANSWER_MAGIC || hello[1] != 0) {
 		int status;
