@@ -34,7 +34,7 @@ EXTRACT_LIBS = $(shell $(PKG_CONFIG) --libs $(EXTRACT_PKGS))
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 
 LIB_SRC = lib/error.c lib/utf8.c lib/doc.c lib/tokenize.c lib/store.c lib/config.c \
-	lib/walk.c lib/lock.c lib/detect.c lib/charset.c lib/extract.c lib/extract_text.c \
+	lib/walk.c lib/lock.c lib/detect.c lib/charset.c lib/growbuf.c lib/extract.c lib/extract_text.c \
 	lib/extract_html.c lib/extract_pdf.c lib/extract_office.c lib/query.c \
 	lib/snippet.c lib/snippet_map.c lib/snippet_scan.c lib/wordscan.c lib/docfields.c lib/phrasecount.c lib/rank.c lib/search.c lib/printer.c lib/protocol.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -56,6 +56,7 @@
 
 #include "irsearch/detect.h"
 #include "irsearch/extract.h"
+#include "irsearch/growbuf.h"
 #include "irsearch/limits.h"
 #include "irsearch/utf8.h"
 #include "extractors.h"
@@ -429,88 +430,59 @@ out:
 
 /* ---- frames ---- */
 
-struct wbuf {
-	unsigned char *p;
-	size_t len, alloc;
-	int failed;
-};
-
 static void
-put(struct wbuf *b, const void *v, size_t n)
+put_u8(growbuf *b, uint8_t v)
 {
-	if (b->failed)
-		return;
-	if (b->len + n > b->alloc) {
-		size_t want = b->alloc == 0 ? 4096 : b->alloc;
-		unsigned char *p;
-
-		while (want < b->len + n)
-			want *= 2;
-		if ((p = realloc(b->p, want)) == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->p = p;
-		b->alloc = want;
-	}
-	memcpy(b->p + b->len, v, n);
-	b->len += n;
+	growbuf_append(b, &v, 1);
 }
 
 static void
-put_u8(struct wbuf *b, uint8_t v)
+put_u32(growbuf *b, uint32_t v)
 {
-	put(b, &v, 1);
+	growbuf_append(b, &v, 4);
 }
 
 static void
-put_u32(struct wbuf *b, uint32_t v)
+put_u64(growbuf *b, uint64_t v)
 {
-	put(b, &v, 4);
+	growbuf_append(b, &v, 8);
 }
 
 static void
-put_u64(struct wbuf *b, uint64_t v)
-{
-	put(b, &v, 8);
-}
-
-static void
-put_str(struct wbuf *b, const char *s, size_t n)
+put_str(growbuf *b, const char *s, size_t n)
 {
 	put_u32(b, (uint32_t)n);
-	put(b, s != NULL ? s : "", n);
+	growbuf_append(b, s != NULL ? s : "", n);
 }
 
 static void
-put_cstr(struct wbuf *b, const char *s)
+put_cstr(growbuf *b, const char *s)
 {
 	put_str(b, s, s != NULL ? strlen(s) : 0);
 }
 
 /* Starts a frame; end_frame fills in its length. */
 static void
-begin_frame(struct wbuf *b, uint32_t magic)
+begin_frame(growbuf *b, uint32_t magic)
 {
-	b->len = 0;
-	b->failed = 0;
+	growbuf_reset(b);
 	put_u32(b, magic);
 	put_u32(b, 0);
 }
 
 static int
-end_frame(struct wbuf *b)
+end_frame(growbuf *b)
 {
 	uint32_t len = (uint32_t)(b->len - 8);
 
 	if (b->failed || b->len - 8 > UINT32_MAX)
 		return -1;
-	memcpy(b->p + 4, &len, 4);
+	memcpy(b->data + 4, &len, 4);
 	return 0;
 }
 
 static int
-write_all(int fd, const unsigned char *p, size_t n)
+write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t put_n = write(fd, p, n);
@@ -778,7 +750,7 @@ read_exact(int fd, void *buf, size_t n)
 }
 
 static int
-send_answer(struct wbuf *b, const extract_result *res)
+send_answer(growbuf *b, const extract_result *res)
 {
 	begin_frame(b, ANSWER_MAGIC);
 	put_u8(b, (uint8_t)res->outcome);
@@ -797,7 +769,7 @@ send_answer(struct wbuf *b, const extract_result *res)
 	}
 	if (end_frame(b) != 0)
 		return -1;
-	return write_all(ANSWER_FD, b->p, b->len);
+	return write_all(ANSWER_FD, b->data, b->len);
 }
 
 int
@@ -805,7 +777,7 @@ extractors_worker_main(int argc, char **argv)
 {
 	extract_limits lim = { 0, 0, 0 };
 	struct fault faults[MAX_FAULTS];
-	struct wbuf out = { NULL, 0, 0, 0 };
+	growbuf out = GROWBUF_INIT;
 	detector_t *det;
 	char path[PATH_MAX + 1];
 	int status = 0;
@@ -819,7 +791,7 @@ extractors_worker_main(int argc, char **argv)
 	if ((det = detect_new()) == NULL)
 		return 1;
 	begin_frame(&out, ANSWER_MAGIC);
-	if (end_frame(&out) != 0 || write_all(ANSWER_FD, out.p, out.len) != 0)
+	if (end_frame(&out) != 0 || write_all(ANSWER_FD, out.data, out.len) != 0)
 		status = 1;
 	while (status == 0) {
 		uint32_t head[2], n;
@@ -856,7 +828,7 @@ extractors_worker_main(int argc, char **argv)
 			status = 1;
 		doc_clear(&res.doc);
 	}
-	free(out.p);
+	growbuf_free(&out);
 	detect_free(det);
 	return status;
 }
@@ -893,7 +865,7 @@ struct extractors {
 	extractors_done_fn done;
 	void *ud;
 	detector_t *det;	/* in-process mode */
-	struct wbuf req;
+	growbuf req;
 	irs_error fatal;
 	int failed;
 };
@@ -1322,7 +1294,7 @@ dispatch(extractors_t *x, irs_error *e)
 		if (w->inflight == 1)
 			w->deadline = now_s() + x->lim.timeout_s;
 		/* A worker's requests fit its pipe (REQUEST_MAX): this write does not wait. */
-		if (write_all(w->to_fd, x->req.p, x->req.len) != 0)
+		if (write_all(w->to_fd, x->req.data, x->req.len) != 0)
 			lose_worker(x, w, 1, NULL);
 	}
 	return IRS_OK;
@@ -1503,7 +1475,7 @@ extractors_free(extractors_t *x)
 	}
 	free(x->workers);
 	free(x->ring);
-	free(x->req.p);
+	growbuf_free(&x->req);
 	detect_free(x->det);
 	free(x);
 }

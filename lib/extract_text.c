@@ -20,6 +20,7 @@
 #include <cmark.h>
 
 #include "irsearch/extract.h"
+#include "irsearch/growbuf.h"
 #include "irsearch/limits.h"
 #include "irsearch/utf8.h"
 
@@ -290,37 +291,6 @@ parse_front_matter(irs_doc *doc, const char *block, size_t n)
 	return rc;
 }
 
-/*
- * Front matter is looked for in the UTF-8 text, so a Markdown file in
- * another charset is converted first.
- */
-struct text_buf {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void
-append(struct text_buf *b, const char *s, size_t n)
-{
-	if (b->oom || n == 0)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *grown = realloc(b->s, cap);
-
-		if (grown == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = grown;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 static int
 is_block(cmark_node_type t)
 {
@@ -339,7 +309,7 @@ static char *
 markdown_plain(const char *md, size_t n, size_t *len)
 {
 	cmark_node *root = cmark_parse_document(md, n, CMARK_OPT_DEFAULT);
-	struct text_buf out = { NULL, 0, 0, 0 };
+	growbuf out = GROWBUF_INIT;
 	cmark_event_type ev;
 	cmark_iter *it;
 
@@ -354,8 +324,8 @@ markdown_plain(const char *md, size_t n, size_t *len)
 
 		if (ev == CMARK_EVENT_EXIT) {
 			/* One line break ends a block, however many blocks end there. */
-			if (is_block(type) && out.len > 0 && out.s[out.len - 1] != '\n')
-				append(&out, "\n", 1);
+			if (is_block(type) && out.len > 0 && out.data[out.len - 1] != '\n')
+				growbuf_append(&out, "\n", 1);
 			continue;
 		}
 		switch (type) {
@@ -363,11 +333,11 @@ markdown_plain(const char *md, size_t n, size_t *len)
 		case CMARK_NODE_CODE:
 		case CMARK_NODE_CODE_BLOCK:
 			if ((lit = cmark_node_get_literal(node)) != NULL)
-				append(&out, lit, strlen(lit));
+				growbuf_puts(&out, lit);
 			break;
 		case CMARK_NODE_SOFTBREAK:
 		case CMARK_NODE_LINEBREAK:
-			append(&out, "\n", 1);
+			growbuf_append(&out, "\n", 1);
 			break;
 		default:
 			break;
@@ -375,14 +345,8 @@ markdown_plain(const char *md, size_t n, size_t *len)
 	}
 	cmark_iter_free(it);
 	cmark_node_free(root);
-	if (out.oom) {
-		free(out.s);
-		return NULL;
-	}
-	if (out.s == NULL)
-		out.s = strdup("");
 	*len = out.len;
-	return out.s;
+	return growbuf_take(&out);
 }
 
 /* The body, and a title taken from a heading, as plain text. */
@@ -420,6 +384,10 @@ markdown_title(irs_doc *doc, irs_error *e)
 	return IRS_OK;
 }
 
+/*
+ * Front matter is looked for in the UTF-8 text, so a Markdown file in
+ * another charset is converted first.
+ */
 irs_code
 extract_markdown(const char *data, size_t n, const extract_opts *opts, irs_doc *doc, irs_error *e)
 {

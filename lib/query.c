@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "irsearch/growbuf.h"
 #include "irsearch/limits.h"
 #include "irsearch/query.h"
 #include "irsearch/utf8.h"
@@ -253,79 +254,44 @@ next(struct parser *p)
 	return t;
 }
 
-/* A growing string; a failed allocation is remembered and reported once. */
-struct buf {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void
-put(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->cap + n + 1) * 2;
-		char *grown = realloc(b->s, cap);
-
-		if (grown == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = grown;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-/* Hands the string over (NULL after an allocation failure, reported to p). */
+/* Hands b's string over (NULL after an allocation failure, reported to p). */
 static char *
-take(struct parser *p, struct buf *b)
+take(struct parser *p, growbuf *b)
 {
-	if (b->oom) {
-		free(b->s);
+	char *s = growbuf_take(b);
+
+	if (s == NULL)
 		fail(p, IRS_INTERNAL, "out of memory");
-		return NULL;
-	}
-	return b->s;
+	return s;
 }
 
 /* Writes text as an FTS5 string: quotes doubled, control bytes as spaces. */
 static void
-put_string(struct buf *b, const char *text, size_t len, int prefix)
+put_string(growbuf *b, const char *text, size_t len, int prefix)
 {
 	size_t i;
 
-	put(b, "\"", 1);
+	growbuf_append(b, "\"", 1);
 	for (i = 0; i < len; i++) {
 		char c = text[i];
 
 		if (c == '"')
-			put(b, "\"\"", 2);
+			growbuf_append(b, "\"\"", 2);
 		else if ((unsigned char)c < 0x20)
-			put(b, " ", 1);
+			growbuf_append(b, " ", 1);
 		else
-			put(b, &c, 1);
+			growbuf_append(b, &c, 1);
 	}
-	put(b, "\"", 1);
+	growbuf_append(b, "\"", 1);
 	if (prefix)
-		put(b, "*", 1);
+		growbuf_append(b, "*", 1);
 }
 
 /* A word or phrase as an FTS5 string; NULL when it holds nothing to search. */
 static char *
 term_fragment(struct parser *p, const struct token *t)
 {
-	struct buf b = { NULL, 0, 0, 0 };
+	growbuf b = GROWBUF_INIT;
 
 	if (!has_word(t->text, t->len))
 		return NULL;
@@ -342,17 +308,17 @@ static char *parse_prim(struct parser *p, int depth);
 static char *
 parse_near(struct parser *p, const struct token *near)
 {
-	struct buf b = { NULL, 0, 0, 0 };
+	growbuf b = GROWBUF_INIT;
 	int terms = 0, distance = NEAR_DEFAULT;
 
-	puts_(&b, "NEAR(");
+	growbuf_puts(&b, "NEAR(");
 	for (;;) {
 		size_t start;
 
 		while (p->pos < p->n && is_space(p->q[p->pos]))
 			p->pos++;
 		if (p->pos >= p->n) {
-			free(b.s);
+			growbuf_free(&b);
 			fail(p, IRS_BAD_QUERY, "NEAR at column %d has no closing parenthesis", near->column);
 			return NULL;
 		}
@@ -367,7 +333,7 @@ parse_near(struct parser *p, const struct token *near)
 			p->pos++;
 			d = strtol(p->q + p->pos, &end, 10);
 			if (end == p->q + p->pos || d < 0 || d > NEAR_MAX) {
-				free(b.s);
+				growbuf_free(&b);
 				fail(p, IRS_BAD_QUERY, "NEAR at column %d needs a distance from 0 to %d after its comma",
 				     near->column, NEAR_MAX);
 				return NULL;
@@ -377,7 +343,7 @@ parse_near(struct parser *p, const struct token *near)
 			while (p->pos < p->n && is_space(p->q[p->pos]))
 				p->pos++;
 			if (p->pos >= p->n || p->q[p->pos] != ')') {
-				free(b.s);
+				growbuf_free(&b);
 				fail(p, IRS_BAD_QUERY, "NEAR at column %d has no closing parenthesis", near->column);
 				return NULL;
 			}
@@ -388,7 +354,7 @@ parse_near(struct parser *p, const struct token *near)
 			const char *close = memchr(p->q + p->pos + 1, '"', p->n - p->pos - 1);
 
 			if (close == NULL) {
-				free(b.s);
+				growbuf_free(&b);
 				fail(p, IRS_BAD_QUERY, "unbalanced quote at column %d", column_of(p->q, p->pos));
 				return NULL;
 			}
@@ -396,7 +362,7 @@ parse_near(struct parser *p, const struct token *near)
 			p->pos = (size_t)(close - p->q) + 1;
 			if (has_word(p->q + start, (size_t)(close - p->q) - start)) {
 				if (terms++ > 0)
-					put(&b, " ", 1);
+					growbuf_append(&b, " ", 1);
 				put_string(&b, p->q + start, (size_t)(close - p->q) - start, 0);
 			}
 			continue;
@@ -416,19 +382,19 @@ parse_near(struct parser *p, const struct token *near)
 			while (len > 0 && p->q[start + len - 1] == '*')
 				len--, prefix = 1;
 			if (terms++ > 0)
-				put(&b, " ", 1);
+				growbuf_append(&b, " ", 1);
 			if (prefix)
 				p->plan->has_prefix = 1;
 			put_string(&b, p->q + start, len, prefix);
 		}
 	}
 	if (terms < 2) {
-		free(b.s);
+		growbuf_free(&b);
 		fail(p, IRS_BAD_QUERY, "NEAR at column %d needs at least two words", near->column);
 		return NULL;
 	}
 	if ((p->ntokens += terms) > IRS_MAX_QUERY_TERMS) {
-		free(b.s);
+		growbuf_free(&b);
 		fail(p, IRS_BAD_QUERY, "query has more than %d terms", IRS_MAX_QUERY_TERMS);
 		return NULL;
 	}
@@ -436,9 +402,9 @@ parse_near(struct parser *p, const struct token *near)
 		char num[16];
 
 		snprintf(num, sizeof(num), ", %d", distance);
-		puts_(&b, num);
+		growbuf_puts(&b, num);
 	}
-	puts_(&b, ")");
+	growbuf_puts(&b, ")");
 	return take(p, &b);
 }
 
@@ -447,7 +413,7 @@ static char *
 parse_field(struct parser *p, const struct token *t, int depth)
 {
 	struct token after = peek(p);
-	struct buf b = { NULL, 0, 0, 0 };
+	growbuf b = GROWBUF_INIT;
 	char *inner;
 
 	if (after.kind != T_WORD && after.kind != T_PHRASE && after.kind != T_LPAREN && after.kind != T_NEAR) {
@@ -462,10 +428,10 @@ parse_field(struct parser *p, const struct token *t, int depth)
 	inner = parse_prim(p, depth + 1);
 	if (inner == NULL)
 		return NULL;
-	puts_(&b, "{");
-	puts_(&b, fields[t->which]);
-	puts_(&b, "} : ");
-	puts_(&b, inner);
+	growbuf_puts(&b, "{");
+	growbuf_puts(&b, fields[t->which]);
+	growbuf_puts(&b, "} : ");
+	growbuf_puts(&b, inner);
 	free(inner);
 	return take(p, &b);
 }
@@ -494,7 +460,7 @@ parse_prim(struct parser *p, int depth)
 		int empty = 0, single = 0;
 		char *inner = parse_query(p, depth + 1, &empty, &single);
 		struct token close = next(p);
-		struct buf b = { NULL, 0, 0, 0 };
+		growbuf b = GROWBUF_INIT;
 
 		if (p->rc != IRS_OK) {
 			free(inner);
@@ -512,9 +478,9 @@ parse_prim(struct parser *p, int depth)
 		/* One item needs no parentheses of its own: an OR group already has them. */
 		if (inner == NULL || single)
 			return inner;
-		puts_(&b, "(");
-		puts_(&b, inner);
-		puts_(&b, ")");
+		growbuf_puts(&b, "(");
+		growbuf_puts(&b, inner);
+		growbuf_puts(&b, ")");
 		free(inner);
 		return take(p, &b);
 	}
@@ -548,40 +514,40 @@ is_operand(const struct token *t)
 static char *
 parse_alt(struct parser *p, int depth)
 {
-	struct buf b = { NULL, 0, 0, 0 };
+	growbuf b = GROWBUF_INIT;
 	char *first = parse_prim(p, depth);
 	int members = first != NULL;
 
 	if (first != NULL)
-		puts_(&b, first);
+		growbuf_puts(&b, first);
 	free(first);
 	while (p->rc == IRS_OK && peek(p).kind == T_OR) {
 		struct token or = next(p), t = peek(p);
 		char *alt;
 
 		if ((!is_operand(&t) && t.kind != T_FILTER) || t.negated) {
-			free(b.s);
+			growbuf_free(&b);
 			fail(p, IRS_BAD_QUERY, "OR at column %d has no term after it", or.column);
 			return NULL;
 		}
 		alt = parse_prim(p, depth);
 		if (alt != NULL) {
-			puts_(&b, members++ > 0 ? " OR " : "");
-			puts_(&b, alt);
+			growbuf_puts(&b, members++ > 0 ? " OR " : "");
+			growbuf_puts(&b, alt);
 			free(alt);
 		}
 	}
 	if (p->rc != IRS_OK || members == 0) {
-		free(b.s);
+		growbuf_free(&b);
 		return NULL;
 	}
 	if (members > 1) {
-		struct buf w = { NULL, 0, 0, 0 };
+		growbuf w = GROWBUF_INIT;
 
-		puts_(&w, "(");
-		puts_(&w, b.s != NULL ? b.s : "");
-		puts_(&w, ")");
-		free(b.s);
+		growbuf_puts(&w, "(");
+		growbuf_puts(&w, b.data != NULL ? b.data : "");
+		growbuf_puts(&w, ")");
+		growbuf_free(&b);
 		b = w;
 	}
 	return take(p, &b);
@@ -704,12 +670,12 @@ one_phrase(const char *f)
 static char *
 dropped_rows(struct parser *p, const char *want, const char *avoid_any)
 {
-	struct buf b = { NULL, 0, 0, 0 };
+	growbuf b = GROWBUF_INIT;
 
-	puts_(&b, want);
-	puts_(&b, " AND (");
-	puts_(&b, avoid_any);
-	puts_(&b, ")");
+	growbuf_puts(&b, want);
+	growbuf_puts(&b, " AND (");
+	growbuf_puts(&b, avoid_any);
+	growbuf_puts(&b, ")");
 	return take(p, &b);
 }
 
@@ -722,8 +688,8 @@ dropped_rows(struct parser *p, const char *want, const char *avoid_any)
 static char *
 parse_query(struct parser *p, int depth, int *empty, int *single)
 {
-	struct buf want = { NULL, 0, 0, 0 }, avoid = { NULL, 0, 0, 0 }, any = { NULL, 0, 0, 0 };
-	struct buf avoid_any = { NULL, 0, 0, 0 };
+	growbuf want = GROWBUF_INIT, avoid = GROWBUF_INIT, any = GROWBUF_INIT;
+	growbuf avoid_any = GROWBUF_INIT;
 	int nwant = 0, navoid = 0, items = 0, phrases = 1;
 
 	for (;;) {
@@ -759,16 +725,16 @@ parse_query(struct parser *p, int depth, int *empty, int *single)
 			continue;
 		phrases = phrases && one_phrase(f);
 		if (negated) {
-			puts_(&avoid, " NOT ");
-			puts_(&avoid, f);
-			puts_(&avoid_any, navoid > 0 ? " OR " : "");
-			puts_(&avoid_any, f);
+			growbuf_puts(&avoid, " NOT ");
+			growbuf_puts(&avoid, f);
+			growbuf_puts(&avoid_any, navoid > 0 ? " OR " : "");
+			growbuf_puts(&avoid_any, f);
 			navoid++;
 		} else {
-			puts_(&want, nwant > 0 ? " AND " : "");
-			puts_(&want, f);
-			puts_(&any, nwant++ > 0 ? " OR " : "(");
-			puts_(&any, f);
+			growbuf_puts(&want, nwant > 0 ? " AND " : "");
+			growbuf_puts(&want, f);
+			growbuf_puts(&any, nwant++ > 0 ? " OR " : "(");
+			growbuf_puts(&any, f);
 		}
 		free(f);
 	}
@@ -778,28 +744,28 @@ parse_query(struct parser *p, int depth, int *empty, int *single)
 		fail(p, IRS_BAD_QUERY, depth == 0 ? "a query of only exclusions matches nothing; add a word to look for"
 						  : "a group of only exclusions matches nothing; add a word to it");
 	if (p->rc != IRS_OK || nwant == 0) {
-		free(want.s);
-		free(avoid.s);
-		free(any.s);
-		free(avoid_any.s);
+		growbuf_free(&want);
+		growbuf_free(&avoid);
+		growbuf_free(&any);
+		growbuf_free(&avoid_any);
 		return NULL;
 	}
-	if (depth == 0 && nwant == 1 && navoid > 0 && phrases && !want.oom && !avoid_any.oom)
-		p->dropped = dropped_rows(p, want.s, avoid_any.s);
-	free(avoid_any.s);
+	if (depth == 0 && nwant == 1 && navoid > 0 && phrases && !want.failed && !avoid_any.failed)
+		p->dropped = dropped_rows(p, want.data, avoid_any.data);
+	growbuf_free(&avoid_any);
 	if (depth == 0 && nwant > 1) {
-		puts_(&any, ")");
+		growbuf_puts(&any, ")");
 		if (navoid > 0)
-			puts_(&any, avoid.s);
+			growbuf_puts(&any, avoid.data);
 		p->any = take(p, &any);
 	} else {
-		free(any.s);
+		growbuf_free(&any);
 	}
 	if (navoid > 0)
-		puts_(&want, avoid.s);
-	free(avoid.s);
-	if (avoid.oom)
-		want.oom = 1;
+		growbuf_puts(&want, avoid.data);
+	if (avoid.failed)
+		want.failed = 1;
+	growbuf_free(&avoid);
 	return take(p, &want);
 }
 
