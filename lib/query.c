@@ -265,6 +265,16 @@ take(struct parser *p, growbuf *b)
 	return s;
 }
 
+/* Appends part's string to b; a part that failed to build fails b too. */
+static void
+append_part(growbuf *b, const growbuf *part)
+{
+	if (part->failed)
+		b->failed = 1;
+	else
+		growbuf_append(b, part->data, part->len);
+}
+
 /* Writes text as an FTS5 string: quotes doubled, control bytes as spaces. */
 static void
 put_string(growbuf *b, const char *text, size_t len, int prefix)
@@ -545,7 +555,7 @@ parse_alt(struct parser *p, int depth)
 		growbuf w = GROWBUF_INIT;
 
 		growbuf_puts(&w, "(");
-		growbuf_puts(&w, b.data != NULL ? b.data : "");
+		append_part(&w, &b);
 		growbuf_puts(&w, ")");
 		growbuf_free(&b);
 		b = w;
@@ -756,15 +766,13 @@ parse_query(struct parser *p, int depth, int *empty, int *single)
 	if (depth == 0 && nwant > 1) {
 		growbuf_puts(&any, ")");
 		if (navoid > 0)
-			growbuf_puts(&any, avoid.data);
+			append_part(&any, &avoid);
 		p->any = take(p, &any);
 	} else {
 		growbuf_free(&any);
 	}
 	if (navoid > 0)
-		growbuf_puts(&want, avoid.data);
-	if (avoid.failed)
-		want.failed = 1;
+		append_part(&want, &avoid);
 	growbuf_free(&avoid);
 	return take(p, &want);
 }
