@@ -89,6 +89,7 @@ struct store {
 	int has_seen_table;
 	int put_failed;		/* a store_put failed: this transaction must not commit */
 	int64_t old_max_id;	/* the highest document id when opened: only those can have moved */
+	int sync_deferred;	/* a first build: nothing synced until settle_sync */
 	int changes_at_begin;	/* sqlite3_total_changes at store_begin */
 	tokenize_context *vocabulary;	/* the writer's words waiting for the commit */
 	phrase_tokenizer *forms;	/* its tokenizer of a query's forms (phrasecount.h) */
@@ -307,6 +308,48 @@ mark_instance(store_t *s, irs_error *e)
 		    "setting up the index");
 }
 
+/*
+ * A first build (no documents when the writer opened the index) syncs
+ * nothing until it ends: its commits still reach the OS in order, so a
+ * killed irindex leaves the last committed batch as ever, but an OS crash
+ * or a power loss during the build may leave a damaged index, which
+ * `irindex --full` sets aside and builds again (a first build had nothing
+ * to lose).  On the 10,000 generated documents the 48 fdatasync calls of
+ * its checkpoints took 0.66-0.82 s of a 12 s build; without them the build
+ * took 0.4-1 s less (medians of 4 alternated runs: 10.75 against 11.56 s).
+ */
+static irs_code
+defer_sync(store_t *s, irs_error *e)
+{
+	irs_code rc = exec(s, "PRAGMA synchronous = OFF", e, "setting up the index");
+
+	s->sync_deferred = rc == IRS_OK;
+	return rc;
+}
+
+/* Ends a first build's deferred sync: what it wrote, WAL and database, is synced now. */
+static irs_code
+settle_sync(store_t *s, irs_error *e)
+{
+	static const int files[] = { SQLITE_FCNTL_FILE_POINTER, SQLITE_FCNTL_JOURNAL_POINTER };
+	irs_code rc;
+	size_t i;
+
+	if (!s->sync_deferred)
+		return IRS_OK;
+	s->sync_deferred = 0;
+	if ((rc = exec(s, "PRAGMA synchronous = NORMAL", e, "syncing the index")) != IRS_OK)
+		return rc;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		sqlite3_file *f = NULL;
+
+		if (sqlite3_file_control(s->db, "main", files[i], &f) == SQLITE_OK && f != NULL &&
+		    f->pMethods != NULL && f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK)
+			return irs_fail(e, IRS_INTERNAL, "%s: cannot sync the index to disk", s->path);
+	}
+	return IRS_OK;
+}
+
 static irs_code
 set_write_pragmas(store_t *s, irs_error *e)
 {
@@ -428,6 +471,8 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 		rc = e->code;
 	if (rc == IRS_OK && mode == STORE_WRITE)
 		rc = prepare_move_lookup(s, e);
+	if (rc == IRS_OK && mode == STORE_WRITE && s->old_max_id == 0)
+		rc = defer_sync(s, e);
 	if (rc == IRS_OK && mode == STORE_WRITE)
 		rc = mark_instance(s, e);
 	if (rc == IRS_OK && mode == STORE_WRITE)
@@ -528,6 +573,11 @@ store_close(store_t *s)
 		sqlite3_finalize(s->stmts[i]);
 	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (s->db != NULL) {
+		irs_error ignored;
+
+		(void)settle_sync(s, &ignored);	/* a run that stopped early: what it committed */
+	}
 	/* Before the connection: its tokenizer's statements would keep it from closing. */
 	phrase_tokenizer_close(s->forms);
 	sqlite3_close(s->db);
@@ -883,6 +933,8 @@ store_upkeep(store_t *s, irs_error *e)
 			rc = exec(s, "INSERT INTO fts(fts, rank) VALUES('merge', 1000)", e, "merging the index");
 	} while (rc == IRS_OK && sqlite3_total_changes(s->db) - before >= 2 &&
 		 (double)clock() / CLOCKS_PER_SEC < deadline);
+	if (rc == IRS_OK)
+		rc = settle_sync(s, e);
 	if (rc == IRS_OK)
 		rc = exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", e, "checkpointing the index");
 	return rc;

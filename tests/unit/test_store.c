@@ -697,6 +697,65 @@ rollback_undoes_a_put(void **state)
 	store_close(s);
 }
 
+/* PRAGMA synchronous of the writer: 0 OFF, 1 NORMAL. */
+static int64_t
+writer_sync(store_t *s)
+{
+	return query_int(store_db(s), "PRAGMA synchronous");
+}
+
+static void
+commit_one(store_t *s, const char *path, const char *body)
+{
+	irs_doc d = make_doc(path, NULL, body);
+	irs_error e = { IRS_OK, "" };
+	int64_t id = 0;
+
+	assert_int_equal(store_begin(s, &e), IRS_OK);
+	put_or_fail(s, &d, &id);
+	if (store_commit(s, &e) != IRS_OK)
+		fail_msg("store_commit: %s", e.msg);
+}
+
+/*
+ * A first build syncs nothing until store_upkeep (or the close of a run
+ * that stopped early); a writer of an index that has documents syncs at
+ * every checkpoint from the start.
+ */
+static void
+first_build_defers_syncing_to_its_end(void **state)
+{
+	struct fixture *f = *state;
+	store_t *s = open_or_fail(f->path, STORE_WRITE);
+	irs_error e = { IRS_OK, "" };
+	store_stamp stamp;
+
+	assert_int_equal(writer_sync(s), 0);
+	commit_one(s, "/r/first.txt", "first batch");
+	assert_int_equal(writer_sync(s), 0);
+	if (store_upkeep(s, &e) != IRS_OK)
+		fail_msg("store_upkeep: %s", e.msg);
+	assert_int_equal(writer_sync(s), 1);
+	store_close(s);
+
+	s = open_or_fail(f->path, STORE_WRITE);
+	assert_int_equal(writer_sync(s), 1);
+	commit_one(s, "/r/second.txt", "second batch");
+	assert_int_equal(writer_sync(s), 1);
+	store_close(s);
+
+	/* A first build that stops before its upkeep keeps what it committed. */
+	assert_int_equal(unlink(f->path), 0);
+	s = open_or_fail(f->path, STORE_WRITE);
+	assert_int_equal(writer_sync(s), 0);
+	commit_one(s, "/r/early.txt", "stopped early");
+	store_close(s);
+	s = open_or_fail(f->path, STORE_READ);
+	assert_int_equal(store_find(s, "/r/early.txt", &stamp, &e), IRS_OK);
+	assert_int_equal(fts_count(s, "early"), 1);
+	store_close(s);
+}
+
 static void
 read_only_store_cannot_write(void **state)
 {
@@ -752,6 +811,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(rollback_undoes_a_put, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_only_store_cannot_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(first_build_defers_syncing_to_its_end, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
