@@ -5,8 +5,9 @@
  * (fork, then exec of /proc/self/exe): a fresh image whose address-space
  * limit counts only what the parsers use, not the parent's SQLite cache.
  * Each worker has a request pipe (its fd 3) and an answer pipe (its fd 4),
- * works through the paths sent to it (WORKER_DEPTH at most) one at a time, and says hello once it is ready, so a worker
- * that cannot start is a setup error rather than a stream of skipped files.
+ * works through the paths sent to it (WORKER_DEPTH at most) one at a
+ * time, and says hello once it is ready, so a worker that cannot start is
+ * a setup error rather than a stream of skipped files.
  *
  * Every message is a frame: "IRSX" (request) or "IRSW" (answer), a 32-bit
  * payload length, the payload; numbers in native byte order (both ends are
