@@ -622,9 +622,7 @@ read_mapped_span(const struct snippet_splitter *sp, sqlite3_blob *blob, const st
 	if ((rc = snippet_map_read(m, blob, w->start, w->end, buf, &at, &n, &from)) != SQLITE_OK)
 		return rc;
 	*text = (const char *)at;
-	snippet_scan_start(&s, sp, at, n);
-	s.pos = from.pos;
-	s.page = from.page;
+	snippet_scan_resume(&s, sp, at, n, from.pos, from.page);
 	return read_span(&s, w, out);
 }
 

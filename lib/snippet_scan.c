@@ -107,6 +107,15 @@ snippet_scan_start(struct snippet_scan *s, const struct snippet_splitter *sp, co
 	s->page = 1;
 }
 
+void
+snippet_scan_resume(struct snippet_scan *s, const struct snippet_splitter *sp, const unsigned char *text, int ntext,
+		    int pos, int page)
+{
+	snippet_scan_start(s, sp, text, ntext);
+	s->pos = pos;
+	s->page = page;
+}
+
 int
 snippet_scan_to(struct snippet_scan *s, int target, struct snippet_pages *pages)
 {

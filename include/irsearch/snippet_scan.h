@@ -71,6 +71,10 @@ int snippet_scan_clean_start(const unsigned char *text, int ntext, int b);
 void snippet_scan_start(struct snippet_scan *s, const struct snippet_splitter *sp, const unsigned char *text,
 			int ntext);
 
+/* A scan of text[0..ntext) whose first byte begins token pos on page page (a map's checkpoint). */
+void snippet_scan_resume(struct snippet_scan *s, const struct snippet_splitter *sp, const unsigned char *text,
+			 int ntext, int pos, int page);
+
 /*
  * Moves the scan to the start of token target (or the end of the text);
  * with pages, appends the first position of each page it enters (the

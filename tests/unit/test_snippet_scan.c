@@ -214,6 +214,44 @@ a_scan_moved_past_split_tokens_goes_on_from_there(void **state)
 	for_each_text(check_scans_past_split_tokens);
 }
 
+/*
+ * As a snippet reads a map's checkpoint: a scan resumed on the text from
+ * a clean start, with the position and page a scan from the start had
+ * there, lands where that scan lands, a few tokens on.
+ */
+static void
+check_resumed_scans(const struct snippet_splitter *sp, const char *text, int ntext, const struct tokens *all)
+{
+	int k, resumed = 0;
+
+	for (k = 0; k <= all->n; k++) {
+		struct snippet_scan whole, part;
+		int b;
+
+		snippet_scan_start(&whole, sp, (const unsigned char *)text, ntext);
+		assert_int_equal(snippet_scan_to(&whole, k, NULL), SQLITE_OK);
+		b = whole.byte;
+		if (!snippet_scan_clean_start((const unsigned char *)text, ntext, b))
+			continue;
+		snippet_scan_resume(&part, sp, (const unsigned char *)text + b, ntext - b, whole.pos, whole.page);
+		assert_int_equal(snippet_scan_to(&whole, k + 3, NULL), SQLITE_OK);
+		assert_int_equal(snippet_scan_to(&part, k + 3, NULL), SQLITE_OK);
+		assert_int_equal(b + part.byte, whole.byte);
+		assert_int_equal(part.pos, whole.pos);
+		assert_int_equal(part.page, whole.page);
+		resumed++;
+	}
+	/* Every text but the empty one has a clean start to resume from. */
+	assert_true(ntext == 0 || resumed > 0);
+}
+
+static void
+a_scan_resumed_at_a_checkpoint_lands_as_one_from_the_start(void **state)
+{
+	(void)state;
+	for_each_text(check_resumed_scans);
+}
+
 /* Each page's first position is the number of tokens that start before its form feed. */
 static void
 check_pages(const struct snippet_splitter *sp, const char *text, int ntext, const struct tokens *all)
@@ -330,6 +368,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(scan_lands_on_each_token_from_the_start_and_step_by_step),
 		cmocka_unit_test(a_scan_moved_past_split_tokens_goes_on_from_there),
+		cmocka_unit_test(a_scan_resumed_at_a_checkpoint_lands_as_one_from_the_start),
 		cmocka_unit_test(pages_begin_at_the_tokens_after_each_form_feed),
 		cmocka_unit_test(a_clean_start_splits_as_the_whole_text),
 		cmocka_unit_test(a_splitter_error_comes_back_and_counted_text_never_splits),
