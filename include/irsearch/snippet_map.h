@@ -25,9 +25,9 @@
 /*
  * Tokens between checkpoints: a passage scans fewer than this many tokens
  * (about 6 bytes each) before its window; a map costs 12 bytes per
- * checkpoint.  Measured at 10,000 documents (docs/ARCHITECTURE.md): 128
- * was 3-5% faster on near and group and 3.4 times the maps' bytes, 2048
- * 12-50% slower.
+ * checkpoint.  Measured at 10,000 documents (docs/PERFORMANCE.md,
+ * "Snippet maps"): 128 was 3-5% faster on near and group and 3.4 times
+ * the maps' bytes, 2048 12-50% slower.
  */
 #define SNIPPET_MAP_EVERY 512
 

@@ -3,7 +3,7 @@
 # researchers type them, each with the report that should come first.
 # Indexes corpus/ (every format of a report counts as that report) and fails
 # when MRR@10 or success@1 falls under the thresholds set from measurement
-# (measured 0.975 and 0.970 with 169 queries; see docs/ARCHITECTURE.md).
+# (measured 0.975 and 0.970 with 169 queries; see docs/PERFORMANCE.md, "Relevance").
 . "$(dirname "$0")/lib.sh"
 
 MIN_MRR=0.95
