@@ -153,20 +153,28 @@ overlaps(const struct window *w, int nw, int start, int end)
 	return 0;
 }
 
-/* The first and one-past-last positions of the page holding pos; the whole body when not paged. */
+/*
+ * The first and one-past-last positions of the page holding pos; the
+ * whole body when not paged.  The pages' first positions are in order (the
+ * scan finds them so, a map's parse refuses others), so a binary search:
+ * choose_windows asks once for each hit, and a long manual holds thousands
+ * of pages and of hits.
+ */
 static void
 page_span(const struct snippet_pages *p, int pos, int *lo, int *hi)
 {
-	int i;
+	int a = 0, b = p->n;
 
-	*lo = 0;
-	*hi = 1 << 30;
-	for (i = 0; i < p->n; i++) {
-		if (p->first[i] <= pos)
-			*lo = p->first[i];
-		else if (p->first[i] < *hi)
-			*hi = p->first[i];
+	while (a < b) {
+		int mid = a + (b - a) / 2;
+
+		if (p->first[mid] <= pos)
+			a = mid + 1;
+		else
+			b = mid;
 	}
+	*lo = a > 0 ? p->first[a - 1] : 0;
+	*hi = a < p->n ? p->first[a] : 1 << 30;
 }
 
 /*

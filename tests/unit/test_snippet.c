@@ -140,10 +140,10 @@ expect_at(sqlite3 *db, int64_t id, const void *hits, int nhits, int tokens, cons
 /*
  * Runs the query on document id and checks each passage: its text, without
  * the "..." that mark cuts, is in highlight()'s body with the same marks,
- * it holds a marked word, and in a paged body its page is right.  The
- * same snippet made from the row's kept hits (irs_snippet_from), and from
- * them and the body's blob (irs_snippet_at) with and without its map,
- * must be the same bytes.
+ * it holds a marked word, and in a paged body it stays on one page and
+ * says which.  The same snippet made from the row's kept hits
+ * (irs_snippet_from), and from them and the body's blob (irs_snippet_at)
+ * with and without its map, must be the same bytes.
  */
 static int
 check_snippet(sqlite3 *db, int64_t id, const char *query, int tokens, int paged)
@@ -196,6 +196,8 @@ check_snippet(sqlite3 *db, int64_t id, const char *query, int tokens, int paged)
 				 (long long)id, text);
 		if (strchr(text, '[') == NULL)
 			fail_msg("query %s, document %lld: passage \"%s\" marks nothing", query, (long long)id, text);
+		if (paged && strchr(text, '\f') != NULL)
+			fail_msg("query %s, document %lld: passage \"%s\" crosses a page", query, (long long)id, text);
 		if (paged && page != page_of(whole, text))
 			fail_msg("query %s, document %lld: passage \"%s\" said page %d, is on %d", query,
 				 (long long)id, text, page, page_of(whole, text));
