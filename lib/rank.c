@@ -555,8 +555,9 @@ gather_phrases(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor
 	       const double *weight, int want_close, struct row_stats *s)
 {
 	struct phrase_pos pos[MAX_PHRASES];
+	int live[MAX_PHRASES];	/* the phrases with places left, in phrase order */
 	struct inst *in;
-	int rc = SQLITE_OK, i, n = 0, npresent = 0, nfts = 0;
+	int rc = SQLITE_OK, i, k, n = 0, npresent = 0, nfts = 0, nlive = 0;
 
 	/* FTS5's phrases of the first nphrases words: a word's forms, ORed, are phrases of their own. */
 	while (nfts < cur->nfts && cur->word[nfts] < nphrases)
@@ -564,19 +565,23 @@ gather_phrases(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor
 	for (i = 0; rc == SQLITE_OK && i < nfts; i++) {
 		pos[i].col = -1;
 		rc = api->xPhraseFirst(fts, i, &pos[i].it, &pos[i].col, &pos[i].off);
+		if (rc == SQLITE_OK && pos[i].col >= 0)
+			live[nlive++] = i;
 	}
 	if (rc != SQLITE_OK)
 		return rc;
 	in = cur->inst;
-	for (;;) {
-		int best = -1, col, w;
+	/* Most of a word's forms are absent from a row: only the phrases with places left are compared. */
+	while (nlive > 0) {
+		int best = live[0], at = 0, col, w;
 
-		for (i = 0; i < nfts; i++)
-			if (pos[i].col >= 0 && (best < 0 || pos[i].col < pos[best].col ||
-						(pos[i].col == pos[best].col && pos[i].off < pos[best].off)))
+		for (k = 1; k < nlive; k++) {
+			i = live[k];
+			if (pos[i].col < pos[best].col || (pos[i].col == pos[best].col && pos[i].off < pos[best].off)) {
 				best = i;
-		if (best < 0)
-			break;
+				at = k;
+			}
+		}
 		if ((col = pos[best].col) < NCOLS) {
 			w = cur->word[best];
 			s->f[w] += weight[col];
@@ -599,6 +604,10 @@ gather_phrases(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_cursor
 			}
 		}
 		api->xPhraseNext(fts, &pos[best].it, &pos[best].col, &pos[best].off);
+		if (pos[best].col < 0) {
+			memmove(live + at, live + at + 1, sizeof(*live) * (size_t)(nlive - at - 1));
+			nlive--;
+		}
 	}
 	if (want_close)
 		s->close = phrases_close(in, n, s->present, npresent);
