@@ -309,8 +309,9 @@ mark_instance(store_t *s, irs_error *e)
 }
 
 /*
- * A first build (no documents when the writer opened the index) syncs
- * nothing until it ends: its commits still reach the OS in order, so a
+ * The writer's sync level, chosen once when it opens (deferred for a first
+ * build) and again by settle_sync.  A first build (no documents when the
+ * writer opened the index) syncs nothing until it ends: its commits still reach the OS in order, so a
  * killed irindex leaves the last committed batch as ever, but an OS crash
  * or a power loss during the build may leave a damaged index, which
  * `irindex --full` sets aside and builds again (a first build had nothing
@@ -319,11 +320,13 @@ mark_instance(store_t *s, irs_error *e)
  * took 0.4-1 s less (medians of 4 alternated runs: 10.75 against 11.56 s).
  */
 static irs_code
-defer_sync(store_t *s, irs_error *e)
+set_sync(store_t *s, int deferred, const char *doing, irs_error *e)
 {
-	irs_code rc = exec(s, "PRAGMA synchronous = OFF", e, "setting up the index");
+	/* NORMAL is durable across application crashes in WAL mode, and a
+	 * power loss can only roll back to an earlier commit, never corrupt. */
+	irs_code rc = exec(s, deferred ? "PRAGMA synchronous = OFF" : "PRAGMA synchronous = NORMAL", e, doing);
 
-	s->sync_deferred = rc == IRS_OK;
+	s->sync_deferred = deferred && rc == IRS_OK;
 	return rc;
 }
 
@@ -337,8 +340,7 @@ settle_sync(store_t *s, irs_error *e)
 
 	if (!s->sync_deferred)
 		return IRS_OK;
-	s->sync_deferred = 0;
-	if ((rc = exec(s, "PRAGMA synchronous = NORMAL", e, "syncing the index")) != IRS_OK)
+	if ((rc = set_sync(s, 0, "syncing the index", e)) != IRS_OK)
 		return rc;
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		sqlite3_file *f = NULL;
@@ -362,10 +364,8 @@ set_write_pragmas(store_t *s, irs_error *e)
 	sqlite3_finalize(st);
 	if (!wal)
 		return sql_fail(s, e, "switching the index to WAL mode");
-	/* NORMAL is durable across application crashes in WAL mode, and a
-	 * power loss can only roll back to an earlier commit, never corrupt. */
-	return exec(s, "PRAGMA synchronous = NORMAL;"
-		    "PRAGMA cache_size = -" IRS_STRINGIFY(IRS_WRITER_CACHE_KIB) ";"
+	/* The sync level waits for prepare_move_lookup: it depends on whether this is a first build. */
+	return exec(s, "PRAGMA cache_size = -" IRS_STRINGIFY(IRS_WRITER_CACHE_KIB) ";"
 		    "PRAGMA wal_autocheckpoint = " IRS_STRINGIFY(IRS_WAL_CHECKPOINT_PAGES),
 		    e, "setting up the index");
 }
@@ -471,8 +471,8 @@ store_open(const char *path, store_mode mode, const char *languages, store_t **o
 		rc = e->code;
 	if (rc == IRS_OK && mode == STORE_WRITE)
 		rc = prepare_move_lookup(s, e);
-	if (rc == IRS_OK && mode == STORE_WRITE && s->old_max_id == 0)
-		rc = defer_sync(s, e);
+	if (rc == IRS_OK && mode == STORE_WRITE)
+		rc = set_sync(s, s->old_max_id == 0, "setting up the index", e);
 	if (rc == IRS_OK && mode == STORE_WRITE)
 		rc = mark_instance(s, e);
 	if (rc == IRS_OK && mode == STORE_WRITE)
